@@ -1,0 +1,252 @@
+"""The flow engine: (flow, request state, action by an actor) -> new state, events, notices.
+
+Pure: no I/O, no clock of its own. Services persist what it returns in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from bot.domain.flow import REJECT, REQUESTER, Flow, Kind, Step
+from bot.domain.request import Content, MediaRef, RequestState, Status
+from bot.i18n import t
+
+
+class Act(StrEnum):
+    """What an actor does. Which of these a step offers follows from its kind."""
+
+    SUBMIT = "submit"
+    CONFIRM = "confirm"
+    DISPOSE = "dispose"
+    INSTRUCT = "instruct"
+    UPLOAD = "upload"
+    APPROVE = "approve"
+    REJECT = "reject"
+    RETURN = "return"
+    CHOOSE_CHANNELS = "choose_channels"
+    PUBLISH = "publish"
+    ARCHIVE = "archive"
+    EVALUATE = "evaluate"
+    CANCEL = "cancel"
+
+
+_FORWARD = {
+    Kind.SUBMIT: Act.SUBMIT,
+    Kind.CONFIRM: Act.CONFIRM,
+    Kind.DISPOSE: Act.DISPOSE,
+    Kind.INSTRUCT: Act.INSTRUCT,
+    Kind.PRODUCE: Act.UPLOAD,
+    Kind.VERIFY: Act.APPROVE,
+    Kind.APPROVE: Act.APPROVE,
+    Kind.CHOOSE_CHANNELS: Act.CHOOSE_CHANNELS,
+    Kind.PUBLISH: Act.PUBLISH,
+    Kind.ARCHIVE: Act.ARCHIVE,
+    Kind.EVALUATE: Act.EVALUATE,
+}
+_NEEDS_NOTE = {Act.REJECT, Act.RETURN}
+
+
+@dataclass(frozen=True)
+class Actor:
+    person_id: int
+    roles: frozenset[str]
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Action:
+    act: Act
+    step_id: str  # the step the actor saw: a stale button names an old one
+    version: int
+    note: str = ""
+    channels: tuple[str, ...] = ()
+    media: tuple[MediaRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    """One audit-log line: who, in which role, did what, at which step and version."""
+
+    act: str
+    step_id: str
+    version: int
+    actor_id: int | None
+    role: str
+    at: datetime
+    note: str = ""
+    data: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message that must go out because of a change; handlers render it per platform."""
+
+    kind: str  # "prompt" (to the step's role), "decision" / "returned" / "closed" (requester)
+    code: str
+    step_id: str
+    role: str | None = None  # the role to prompt; None means the requester
+    act: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: RequestState
+    events: list[Event]
+    notices: list[Notice]
+
+
+class Refused(Exception):
+    """The action is not allowed; `reason` is a catalogue key, `params` fill it."""
+
+    def __init__(self, reason: str, **params: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
+
+    def message(self, lang: str = "id") -> str:
+        return t(f"refuse.{self.reason}", lang, **self.params)
+
+
+def allowed_acts(step: Step) -> list[Act]:
+    """The buttons a step shows: its forward act, then NO and return where the SOP has them."""
+    acts = [_FORWARD[step.kind]]
+    if step.kind == Kind.APPROVE or step.on_no:
+        acts.append(Act.REJECT)
+    if step.on_return:
+        acts.append(Act.RETURN)
+    return acts
+
+
+def start(flow: Flow, code: str, content: Content, requester: Actor, now: datetime) -> Outcome:
+    """A submitted request enters its flow; a first step of kind submit is done by submitting."""
+    first = flow.first_step()
+    state = RequestState(
+        code=code, flow=flow.name, requester_id=requester.person_id, step_id=first.id,
+        step_started_at=now, content=content,
+    )
+    submitted = Event(Act.SUBMIT, first.id, 1, requester.person_id, first.role, now)
+    if first.kind == Kind.SUBMIT:
+        return _advance(flow, state, first, submitted, now)
+    return Outcome(state, [submitted], [_prompt(state, first)])
+
+
+def apply(flow: Flow, state: RequestState, action: Action, actor: Actor, now: datetime) -> Outcome:
+    """Apply one action at the current step, or raise Refused with the reason."""
+    step = _check_may_act(flow, state, action, actor)
+    if action.act == Act.CHOOSE_CHANNELS:
+        state = _with_channels(flow, state, action.channels)
+    if action.act == Act.UPLOAD:
+        state = _with_media(state, action.media)
+    data = {"channels": list(action.channels)} if action.channels else {}
+    event = Event(action.act, step.id, state.version, actor.person_id, step.role, now, action.note, data)
+    if action.act == Act.REJECT:
+        return _reject(flow, state, step, event, now)
+    if action.act == Act.RETURN:
+        return _return(flow, state, step, event, now)
+    return _advance(flow, state, step, event, now)
+
+
+def resubmit(flow: Flow, state: RequestState, content: Content, actor: Actor, now: datetime) -> Outcome:
+    """The requester's revised version re-enters the flow where the returning step says."""
+    if state.status != Status.RETURNED:
+        raise Refused("not_returned", code=state.code)
+    if actor.person_id != state.requester_id:
+        raise Refused("not_requester")
+    returned_from = flow.step(state.returned_from or state.step_id)
+    target = flow.step(returned_from.resume_at or returned_from.id)
+    new = state.model_copy(update={
+        "version": state.version + 1, "status": Status.ACTIVE, "step_id": target.id,
+        "step_started_at": now, "content": content, "returned_from": None,
+    })
+    event = Event(Act.SUBMIT, target.id, new.version, actor.person_id, REQUESTER, now)
+    return Outcome(new, [event], [_prompt(new, target)])
+
+
+def cancel(state: RequestState, actor: Actor, now: datetime) -> Outcome:
+    if state.status.closed:
+        raise Refused("closed", code=state.code, status=t(f"status.{state.status}"))
+    if actor.person_id != state.requester_id:
+        raise Refused("not_requester")
+    new = state.model_copy(update={"status": Status.CANCELLED})
+    event = Event(Act.CANCEL, state.step_id, state.version, actor.person_id, REQUESTER, now)
+    return Outcome(new, [event], [])
+
+
+def _check_may_act(flow: Flow, state: RequestState, action: Action, actor: Actor) -> Step:
+    if state.status.closed:
+        raise Refused("closed", code=state.code, status=t(f"status.{state.status}"))
+    step = flow.step(state.step_id)
+    if action.step_id != state.step_id or state.status != Status.ACTIVE:
+        raise Refused("not_current", code=state.code, step=step.name.id)
+    if action.version != state.version:
+        raise Refused("stale_version", code=state.code, given=action.version, version=state.version)
+    holds = actor.person_id == state.requester_id if step.role == REQUESTER else step.role in actor.roles
+    if not holds:
+        raise Refused("no_role", role=flow.role_name(step.role))
+    if action.act not in allowed_acts(step):
+        raise Refused("not_allowed", action=action.act.value, step=step.name.id)
+    if action.act in _NEEDS_NOTE and not action.note.strip():
+        raise Refused("note_required")
+    if action.act == Act.UPLOAD and not action.media:
+        raise Refused("media_required")
+    return step
+
+
+def _advance(flow: Flow, state: RequestState, step: Step, event: Event, now: datetime) -> Outcome:
+    nxt = flow.next_step(step.id)
+    notice = Notice("decision", state.code, step.id, None, event.act, event.note)
+    if nxt is None:
+        return _close(flow, state, Status.DONE, [event], [notice], now)
+    moved = state.model_copy(update={"step_id": nxt.id, "step_started_at": now})
+    return Outcome(moved, [event], [notice, _prompt(moved, nxt)])
+
+
+def _reject(flow: Flow, state: RequestState, step: Step, event: Event, now: datetime) -> Outcome:
+    target = step.on_no or REJECT
+    notice = Notice("decision", state.code, step.id, None, Act.REJECT, event.note)
+    if target == REJECT:
+        return _close(flow, state, Status.REJECTED, [event], [notice], now)
+    back = flow.step(target)
+    moved = state.model_copy(update={"step_id": back.id, "step_started_at": now})
+    return Outcome(moved, [event], [notice, _prompt(moved, back)])
+
+
+def _return(flow: Flow, state: RequestState, step: Step, event: Event, now: datetime) -> Outcome:
+    notice = Notice("returned", state.code, step.id, None, Act.RETURN, event.note)
+    if step.on_return == REQUESTER:
+        moved = state.model_copy(update={"status": Status.RETURNED, "returned_from": step.id})
+        return Outcome(moved, [event], [notice])
+    back = flow.step(step.on_return or step.id)
+    moved = state.model_copy(update={"step_id": back.id, "step_started_at": now})
+    return Outcome(moved, [event], [notice, _prompt(moved, back)])
+
+
+def _close(
+    flow: Flow, state: RequestState, status: Status, events: list[Event], notices: list[Notice],
+    now: datetime,
+) -> Outcome:
+    closed = state.model_copy(update={"status": status})
+    if status == Status.DONE and flow.auto_archive:
+        events = [*events, Event(Act.ARCHIVE, state.step_id, state.version, None, "system", now)]
+    notices = [*notices, Notice("closed", state.code, state.step_id, None, status.value)]
+    return Outcome(closed, events, notices)
+
+
+def _prompt(state: RequestState, step: Step) -> Notice:
+    return Notice("prompt", state.code, step.id, step.role)
+
+
+def _with_channels(flow: Flow, state: RequestState, channels: tuple[str, ...]) -> RequestState:
+    if not channels or any(c not in flow.rules.channels for c in channels):
+        raise Refused("bad_channels", choices=", ".join(flow.rules.channels))
+    content = state.content.model_copy(update={"channels": list(channels)})
+    return state.model_copy(update={"content": content})
+
+
+def _with_media(state: RequestState, media: tuple[MediaRef, ...]) -> RequestState:
+    """An upload by staff (produce/edit) is a new version of the request's content."""
+    content = state.content.model_copy(update={"media": list(media)})
+    return state.model_copy(update={"content": content, "version": state.version + 1})

@@ -1,0 +1,209 @@
+"""An office's procedure as data: roles, ordered steps, branches and rules.
+
+A flow is read from a TOML file in `bot/flows/`; this module only defines its shape and the
+checks that make a malformed file fail at load, naming the step and the problem.
+"""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.domain.durations import parse_duration
+
+REQUESTER = "requester"  # pseudo-role: whoever submitted the request
+REJECT = "reject"  # branch target: the request ends rejected
+
+
+class Kind(StrEnum):
+    """What the actor of a step does; decides which actions the step offers."""
+
+    SUBMIT = "submit"
+    CONFIRM = "confirm"
+    DISPOSE = "dispose"
+    INSTRUCT = "instruct"
+    PRODUCE = "produce"
+    VERIFY = "verify"
+    APPROVE = "approve"
+    CHOOSE_CHANNELS = "choose_channels"
+    PUBLISH = "publish"
+    ARCHIVE = "archive"
+    EVALUATE = "evaluate"
+
+
+class Text(BaseModel):
+    """A user-facing text, Indonesian first, English second."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.id
+
+
+class Role(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    name: Text
+
+
+class Step(BaseModel):
+    """One row of the SOP table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    number: int | None = None  # the row number in the SOP document
+    name: Text
+    role: str
+    kind: Kind
+    standard: timedelta | None = None  # Mutu Baku; None where the SOP gives no time
+    needs: str = ""  # Kelengkapan
+    output: str = ""
+    on_no: str | None = None  # approve/verify: where TIDAK leads (a step id or "reject")
+    on_return: str | None = None  # where "return for revision" leads (a step or "requester")
+    resume_at: str | None = None  # where a resubmitted version re-enters (default: this step)
+    scope: Literal["request", "procedure"] = "request"  # procedure rows are not per request
+
+    @field_validator("standard", mode="before")
+    @classmethod
+    def _parse_standard(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+
+class Window(BaseModel):
+    """A publication window in local time, e.g. 08:00-10:00."""
+
+    model_config = ConfigDict(frozen=True)
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, text: str) -> Window:
+        try:
+            start, end = (time.fromisoformat(part.strip().replace(".", ":")) for part in text.split("-"))
+        except ValueError as exc:
+            raise ValueError(f"bad window {text!r}: use HH:MM-HH:MM, e.g. 08:00-10:00") from exc
+        if end <= start:
+            raise ValueError(f"bad window {text!r}: the end must be after the start")
+        return cls(start=start, end=end)
+
+    def label(self) -> str:
+        return f"{self.start:%H.%M}-{self.end:%H.%M}"
+
+    def contains(self, moment: time) -> bool:
+        return self.start <= moment < self.end
+
+
+class Footer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    lines: list[str]
+    band_colour: str = "#7a0026"
+    logo: str | None = None
+
+
+class Rules(BaseModel):
+    """What a request must satisfy before it enters the flow."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    min_lead_days: int = 0
+    windows: list[Window] = Field(default_factory=list)
+    required: list[str] = Field(
+        default_factory=lambda: ["title", "organisation", "media", "caption", "contact"]
+    )
+    caption_limits: dict[str, int] = Field(default_factory=lambda: {"telegram": 1024})
+    allow_revision: bool = True  # ISMKI: no revision for the client's own errors
+    channels: list[str] = Field(default_factory=lambda: ["telegram"])  # the office's media
+    audiences: list[str] = Field(default_factory=lambda: ["mahasiswa", "dosen", "tendik", "umum"])
+    footer: Footer | None = None
+
+    @field_validator("windows", mode="before")
+    @classmethod
+    def _parse_windows(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [Window.parse(v) if isinstance(v, str) else v for v in value]
+        return value
+
+
+class Flow(BaseModel):
+    """A whole procedure: the SOP of one office."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    title: Text
+    office: str
+    source: str = ""  # the SOP document it follows
+    roles: list[Role]
+    steps: list[Step]
+    rules: Rules = Field(default_factory=Rules)
+    working_hours: str | None = None  # "08:00-16:00" counts standards in office hours
+    working_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])  # Mon=0
+    supervisor: str | None = None  # role that late requests escalate to
+    report_to: str | None = None  # role that receives the monthly monev report
+    auto_archive: bool = False  # archive by itself after publication
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Flow:
+        role_ids = {role.id for role in self.roles} | {REQUESTER}
+        step_ids = [step.id for step in self.steps]
+        if len(set(step_ids)) != len(step_ids):
+            raise ValueError(f"duplicate step id in {step_ids}")
+        if not self.request_steps:
+            raise ValueError("a flow needs at least one step with scope 'request'")
+        for step in self.steps:
+            _check_step(step, role_ids, set(step_ids))
+        if not self.rules.allow_revision:
+            returning = [s.id for s in self.steps if s.on_return == REQUESTER]
+            if returning:
+                raise ValueError(f"step {returning[0]!r}: returns to the requester, "
+                                 "but this flow's rules forbid revisions (allow_revision = false)")
+        for role in (self.supervisor, self.report_to):
+            if role and role not in role_ids:
+                raise ValueError(f"unknown role {role!r}")
+        return self
+
+    @property
+    def request_steps(self) -> list[Step]:
+        return [step for step in self.steps if step.scope == "request"]
+
+    @property
+    def role_ids(self) -> set[str]:
+        return {role.id for role in self.roles}
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def next_step(self, step_id: str) -> Step | None:
+        steps = self.request_steps
+        index = [s.id for s in steps].index(step_id)
+        return steps[index + 1] if index + 1 < len(steps) else None
+
+    def first_step(self) -> Step:
+        return self.request_steps[0]
+
+    def role_name(self, role_id: str, lang: str = "id") -> str:
+        for role in self.roles:
+            if role.id == role_id:
+                return role.name.get(lang)
+        return "Pemohon" if lang == "id" else "Requester"
+
+
+def _check_step(step: Step, role_ids: set[str], step_ids: set[str]) -> None:
+    where = f"step {step.id!r}"
+    if step.role not in role_ids:
+        raise ValueError(f"{where}: unknown role {step.role!r} (roles: {sorted(role_ids)})")
+    for field, value, extra in (
+        ("on_no", step.on_no, {REJECT}),
+        ("on_return", step.on_return, {REQUESTER}),
+        ("resume_at", step.resume_at, set()),
+    ):
+        if value is not None and value not in step_ids | extra:
+            raise ValueError(f"{where}: {field} points to unknown step {value!r}")
+    if step.on_no and step.kind not in (Kind.APPROVE, Kind.VERIFY):
+        raise ValueError(f"{where}: on_no only fits an approve or verify step, not {step.kind}")

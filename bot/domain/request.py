@@ -1,0 +1,83 @@
+"""The publication request: what a client asks to publish, and where it stands in its flow."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class MediaRef(BaseModel):
+    """A stored file, named by the SHA-256 of its bytes."""
+
+    model_config = ConfigDict(frozen=True)
+    sha256: str
+    kind: Literal["image", "video"]
+    mime: str
+    size: int
+    filename: str = ""
+    stamped_sha256: str | None = None  # the footer-stamped copy, where the flow stamps
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str
+    phone: str = ""
+    handle: str = ""  # a chat handle such as @sari or a LINE id
+
+    def label(self) -> str:
+        return " / ".join(part for part in (self.name, self.phone, self.handle) if part)
+
+
+class Content(BaseModel):
+    """Everything the client gives; one immutable copy per version."""
+
+    model_config = ConfigDict(frozen=True)
+    title: str = ""
+    organisation: str = ""
+    media: list[MediaRef] = Field(default_factory=list)
+    caption: str = ""
+    contact: Contact | None = None
+    publish_date: date | None = None
+    slot: str = ""  # a publication window label, e.g. "08.00-10.00"
+    notes: str = ""
+    channels: list[str] = Field(default_factory=list)
+
+    def subject_line(self) -> str:
+        """ISMKI's subject format: [PUBLIKASI] TITLE_ORGANISATION, in capitals."""
+        return f"[PUBLIKASI] {self.title.strip()}_{self.organisation.strip()}".upper()
+
+
+class Status(StrEnum):
+    ACTIVE = "active"  # waiting for the current step's role
+    RETURNED = "returned"  # waiting for the requester to revise and resubmit
+    REJECTED = "rejected"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+    @property
+    def closed(self) -> bool:
+        return self in (Status.REJECTED, Status.DONE, Status.CANCELLED)
+
+
+class RequestState(BaseModel):
+    """Where one request is: the input and output of the flow engine."""
+
+    model_config = ConfigDict(frozen=True)
+    code: str
+    flow: str
+    requester_id: int
+    version: int = 1
+    status: Status = Status.ACTIVE
+    step_id: str
+    step_started_at: datetime
+    content: Content
+    returned_from: str | None = None  # the step that returned it for revision
+    audiences: list[str] = Field(default_factory=list)
+
+
+def request_code(year: int, number: int) -> str:
+    """`PUB-2026-0001`: the year of submission and a per-year sequence number."""
+    return f"PUB-{year}-{number:04d}"
