@@ -1,0 +1,39 @@
+"""The one place that wires settings, storage, the flow and the services together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.domain.flow import Flow
+from bot.flows.loader import load_flow
+from bot.services.people import PeopleServices
+from bot.services.requests import RequestServices
+from storage.db import Database
+from storage.files import FileStore
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    flow: Flow
+    files: FileStore
+    clock: Clock
+    requests: RequestServices
+    people: PeopleServices
+
+    @classmethod
+    async def open(cls, settings: Settings, clock: Clock | None = None) -> App:
+        flow = load_flow(settings.flow, settings.flows_dir)
+        db = await Database.open(settings.database)
+        clock = clock or SystemClock()
+        return cls(
+            settings=settings, db=db, flow=flow, files=FileStore.beside(settings.database),
+            clock=clock, requests=RequestServices(db, flow, clock, settings.zone),
+            people=PeopleServices(db, flow),
+        )
+
+    async def close(self) -> None:
+        await self.db.close()

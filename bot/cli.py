@@ -1,0 +1,153 @@
+"""The `humas-bot` command. Bad input gives one line naming what is wrong, and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import NoReturn
+
+from bot.app import App
+from bot.config import Settings, SettingsError, load_settings
+from bot.domain.durations import format_duration
+from bot.domain.flow import Flow
+from bot.flows.loader import FlowError, available, load_flow
+from bot.services.people import UnknownRole
+from bot.textable import render_table
+from storage.db import DatabaseError
+
+USAGE_ERRORS = (SettingsError, FlowError, DatabaseError, UnknownRole)
+
+
+def fail(message: str) -> NoReturn:
+    print(f"humas-bot: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def flow_table(flow: Flow) -> str:
+    headers = ["No", "Kegiatan / Step", "Pelaksana / Role", "Kelengkapan", "Waktu", "Output"]
+    rows = [
+        [str(step.number or i), step.name.id, f"{flow.role_name(step.role)} [{step.role}]", step.needs or "-",
+         format_duration(step.standard), step.output or "-"]
+        for i, step in enumerate(flow.steps, start=1)
+    ]
+    title = f"{flow.title.id} / {flow.title.en} ({flow.office})"
+    return f"{title}\n\n{render_table(headers, rows)}"
+
+
+def cmd_flows(args: argparse.Namespace, settings: Settings) -> None:
+    if args.name:
+        print(flow_table(load_flow(args.name, settings.flows_dir)))
+        return
+    for name in available(settings.flows_dir):
+        flow = load_flow(name, settings.flows_dir)
+        marker = "*" if name == settings.flow else " "
+        print(f"{marker} {name:<15} {len(flow.request_steps)} steps  {flow.office}: {flow.title.id}")
+
+
+def identity(args: argparse.Namespace) -> tuple[str, str]:
+    if bool(args.telegram) == bool(args.line):
+        fail("give exactly one of --telegram ID or --line ID")
+    return ("telegram", args.telegram) if args.telegram else ("line", args.line)
+
+
+async def cmd_roles(args: argparse.Namespace, app: App) -> None:
+    if args.action == "list":
+        rows = [[r["role"], str(r["person_id"]), r["name"] or "-", r["platform"] or "-",
+                 r["external_id"] or "-"] for r in await app.people.listing()]
+        headers = ["role", "person", "name", "platform", "id"]
+        print(render_table(headers, rows) if rows else "no roles granted")
+        return
+    if not args.role:
+        fail(f"roles {args.action} needs a ROLE")
+    platform, external_id = identity(args)
+    if args.action == "grant":
+        changed = await app.people.grant(args.role, platform, external_id)
+        print(f"granted {args.role} to {platform} {external_id}" if changed else "already held")
+    else:
+        changed = await app.people.revoke(args.role, platform, external_id)
+        print(f"revoked {args.role} from {platform} {external_id}" if changed else "not held")
+
+
+async def cmd_invite(args: argparse.Namespace, app: App) -> None:
+    code = await app.people.invite(args.role)
+    print(code)
+    print(f"Send /gabung {code} to the bot to take the role {args.role} (one use).", file=sys.stderr)
+
+
+async def cmd_requests(args: argparse.Namespace, app: App) -> None:
+    async with app.db.reading() as tx:
+        from storage.repositories import Repos
+
+        states = await Repos(tx).requests.listing(status=args.status, limit=args.limit)
+    rows = [[s.code, f"v{s.version}", s.status.value, app.flow.step(s.step_id).name.id,
+             s.content.title] for s in states]
+    print(render_table(["code", "ver", "status", "step", "title"], rows) if rows else "no requests")
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.runner import run
+
+    run(settings)
+
+
+def with_app(handler: Callable[[argparse.Namespace, App], Awaitable[None]]):
+    def call(args: argparse.Namespace, settings: Settings) -> None:
+        async def main() -> None:
+            app = await App.open(settings)
+            try:
+                await handler(args, app)
+            finally:
+                await app.close()
+
+        asyncio.run(main())
+
+    return call
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="humas-bot", description="Publication SOPs in Telegram and LINE")
+    p.add_argument("--flow", help="flow to use (default: HUMAS_FLOW or 'default')")
+    p.add_argument("--database", help="SQLite file (default: HUMAS_DATABASE or ./humas.db)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    flows = sub.add_parser("flows", help="list flows, or show one as its SOP table")
+    flows.add_argument("show", nargs="?", choices=["show"], help=argparse.SUPPRESS)
+    flows.add_argument("name", nargs="?")
+    flows.set_defaults(func=cmd_flows)
+
+    roles = sub.add_parser("roles", help="grant, revoke or list roles")
+    roles.add_argument("action", choices=["grant", "revoke", "list"])
+    roles.add_argument("role", nargs="?")
+    roles.add_argument("--telegram", metavar="ID")
+    roles.add_argument("--line", metavar="ID")
+    roles.set_defaults(func=with_app(cmd_roles))
+
+    invite = sub.add_parser("invite", help="print a one-time code that grants ROLE in chat")
+    invite.add_argument("role")
+    invite.set_defaults(func=with_app(cmd_invite))
+
+    requests = sub.add_parser("requests", help="list requests with their state and current step")
+    requests.add_argument("--status", choices=["active", "returned", "rejected", "done", "cancelled"])
+    requests.add_argument("--limit", type=int, default=50)
+    requests.set_defaults(func=with_app(cmd_requests))
+
+    run = sub.add_parser("run", help="start the bot")
+    run.set_defaults(func=cmd_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = parser()
+    args = p.parse_args(argv)
+    if args.command == "flows" and args.show and not args.name:
+        fail("flows show needs a NAME; see `humas-bot flows`")
+    overrides = {k: v for k, v in (("flow", args.flow), ("database", args.database)) if v}
+    try:
+        settings = load_settings(**overrides)
+        args.func(args, settings)
+    except USAGE_ERRORS as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        pass

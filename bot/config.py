@@ -1,0 +1,78 @@
+"""Settings from HUMAS_* environment variables and an optional humas.toml."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message is one line naming the setting."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUMAS_", extra="forbid")
+
+    database: Path = Path("humas.db")
+    flow: str = "default"
+    flows_dir: Path | None = None  # an office's own flow files, searched before the shipped ones
+    timezone: str = "Asia/Jakarta"
+    admin_telegram_ids: list[int] = []
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_file_url: str = "https://api.telegram.org/file/bot"
+    telegram_webhook_url: str | None = None  # set to use a webhook instead of long polling
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_listen: str = "127.0.0.1"
+    telegram_port: int = 8443
+
+    line_channel_secret: SecretStr | None = None
+    line_access_token: SecretStr | None = None
+    line_api_url: str = "https://api.line.me"
+    line_host: str = "127.0.0.1"
+    line_port: int = 8080
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}, e.g. Asia/Jakarta") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("HUMAS_CONFIG", "humas.toml"))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings, or SettingsError with the first problem in one line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"setting {name} (HUMAS_{name.upper()}): {message}") from exc
+    except ValueError as exc:  # a malformed humas.toml
+        raise SettingsError(f"humas.toml: {exc}") from exc

@@ -1,0 +1,191 @@
+"""Use cases on publication requests. Each runs in one transaction: the state change, its
+audit events and the messages it causes are committed together, or not at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.domain import engine
+from bot.domain.engine import Act, Action, Actor, Notice, Outcome
+from bot.domain.flow import REQUESTER, Flow
+from bot.domain.request import Content, MediaRef, RequestState, Status
+from bot.domain.rules import Violation, check_content
+from storage.db import Database
+from storage.repositories import Repos
+
+
+class RuleViolations(Exception):
+    """The request breaks the flow's rules; nothing was stored."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        super().__init__("; ".join(v.message("en") for v in violations))
+        self.violations = violations
+
+
+class UnknownRequest(KeyError):
+    pass
+
+
+@dataclass
+class RequestServices:
+    db: Database
+    flow: Flow
+    clock: Clock
+    zone: ZoneInfo
+
+    def today(self):
+        return self.clock.now().astimezone(self.zone).date()
+
+    async def submit(self, requester_id: int, content: Content, channel: str = "") -> RequestState:
+        """Check the rules, give the request its code and put it at its first step."""
+        violations = check_content(content, self.flow.rules, self.today())
+        if violations:
+            raise RuleViolations(violations)
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            repos = Repos(tx)
+            code = await repos.requests.next_code(now.astimezone(self.zone).year)
+            for ref in content.media:
+                await repos.media.add(ref)
+            actor = await self._actor(repos, requester_id)
+            outcome = engine.start(self.flow, code, content, actor, now)
+            request_id = await repos.requests.insert(outcome.state, requester_id)
+            await self._record(repos, request_id, outcome, channel)
+        return outcome.state
+
+    async def act(self, code: str, action: Action, person_id: int, channel: str = "") -> Outcome:
+        """Any action at the current step; authority is checked here, from the database."""
+        async with self.db.transaction() as tx:
+            repos = Repos(tx)
+            state = await self._get(repos, code)
+            actor = await self._actor(repos, person_id)
+            for ref in action.media:
+                await repos.media.add(ref)
+            outcome = engine.apply(self.flow, state, action, actor, self.clock.now())
+            request_id = await repos.requests.save(outcome.state, person_id)
+            await self._record(repos, request_id, outcome, channel)
+        return outcome
+
+    async def resubmit(self, code: str, content: Content, person_id: int, channel: str = "") -> Outcome:
+        violations = check_content(content, self.flow.rules, self.today())
+        if violations:
+            raise RuleViolations(violations)
+        async with self.db.transaction() as tx:
+            repos = Repos(tx)
+            state = await self._get(repos, code)
+            for ref in content.media:
+                await repos.media.add(ref)
+            actor = await self._actor(repos, person_id)
+            outcome = engine.resubmit(self.flow, state, content, actor, self.clock.now())
+            request_id = await repos.requests.save(outcome.state, person_id)
+            await self._record(repos, request_id, outcome, channel)
+        return outcome
+
+    async def cancel(self, code: str, person_id: int, channel: str = "") -> Outcome:
+        async with self.db.transaction() as tx:
+            repos = Repos(tx)
+            state = await self._get(repos, code)
+            outcome = engine.cancel(state, await self._actor(repos, person_id), self.clock.now())
+            request_id = await repos.requests.save(outcome.state, person_id)
+            await self._record(repos, request_id, outcome, channel)
+        return outcome
+
+    # The SOP's verbs, each one action at the current step.
+    async def confirm(self, code: str, person_id: int, channel: str = "") -> Outcome:
+        return await self._do(code, Act.CONFIRM, person_id, channel)
+
+    async def dispose(self, code: str, person_id: int, note: str, channel: str = "") -> Outcome:
+        return await self._do(code, Act.DISPOSE, person_id, channel, note=note)
+
+    async def decide(
+        self, code: str, person_id: int, act: Act, note: str = "", channel: str = ""
+    ) -> Outcome:
+        """Approve; reject with a reason; return for revision with a note."""
+        if act not in (Act.APPROVE, Act.REJECT, Act.RETURN):
+            raise ValueError(f"not a decision: {act}")
+        return await self._do(code, act, person_id, channel, note=note)
+
+    async def choose_channels(
+        self, code: str, person_id: int, channels: list[str], channel: str = ""
+    ) -> Outcome:
+        return await self._do(code, Act.CHOOSE_CHANNELS, person_id, channel, channels=tuple(channels))
+
+    async def record_publication(
+        self, code: str, person_id: int, note: str = "", channel: str = ""
+    ) -> Outcome:
+        return await self._do(code, Act.PUBLISH, person_id, channel, note=note)
+
+    async def archive(self, code: str, person_id: int, channel: str = "") -> Outcome:
+        return await self._do(code, Act.ARCHIVE, person_id, channel)
+
+    async def upload(
+        self, code: str, person_id: int, media: list[MediaRef], note: str = "", channel: str = ""
+    ) -> Outcome:
+        return await self._do(code, Act.UPLOAD, person_id, channel, note=note, media=tuple(media))
+
+    async def _do(self, code: str, act: Act, person_id: int, channel: str, **extra) -> Outcome:
+        """An action on the step the request is at now (for callers that name no step)."""
+        state = await self.get(code)
+        action = Action(act, state.step_id, state.version, **extra)
+        return await self.act(code, action, person_id, channel)
+
+    # Reading
+    async def get(self, code: str) -> RequestState:
+        async with self.db.reading() as tx:
+            return await self._get(Repos(tx), code)
+
+    async def mine(self, person_id: int) -> list[RequestState]:
+        async with self.db.reading() as tx:
+            return await Repos(tx).requests.listing(requester_id=person_id)
+
+    async def waiting_for(self, person_id: int) -> list[RequestState]:
+        """The requests whose current step this person's roles act on."""
+        async with self.db.reading() as tx:
+            repos = Repos(tx)
+            roles = await repos.roles.of(person_id)
+            steps = [s.id for s in self.flow.request_steps if s.role in roles]
+            waiting = await repos.requests.listing(status=Status.ACTIVE, step_ids=steps)
+            own = await repos.requests.listing(requester_id=person_id, status=Status.ACTIVE)
+        mine = [r for r in own if self.flow.step(r.step_id).role == REQUESTER]
+        return waiting + [r for r in mine if r not in waiting]
+
+    async def _get(self, repos: Repos, code: str) -> RequestState:
+        state = await repos.requests.get(code)
+        if state is None:
+            raise UnknownRequest(code)
+        return state
+
+    async def _actor(self, repos: Repos, person_id: int) -> Actor:
+        person = await repos.people.get(person_id)
+        name = person["name"] if person else ""
+        return Actor(person_id, frozenset(await repos.roles.of(person_id)), name)
+
+    async def _record(self, repos: Repos, request_id: int, outcome: Outcome, channel: str) -> None:
+        """Audit events and outgoing notices, in the caller's transaction."""
+        for event in outcome.events:
+            await repos.audit.append(request_id, event, channel)
+        now = self.clock.now()
+        for notice in outcome.notices:
+            for recipient in await self._recipients(repos, outcome.state, notice):
+                await repos.outbox.add(request_id, "notice", recipient, _payload(notice), now)
+
+    async def _recipients(self, repos: Repos, state: RequestState, notice: Notice) -> list[int]:
+        if notice.role is None or notice.role == REQUESTER:
+            return [state.requester_id]
+        return await repos.roles.holders(notice.role)
+
+
+def _payload(notice: Notice) -> dict:
+    return {
+        "kind": notice.kind, "code": notice.code, "step_id": notice.step_id, "role": notice.role,
+        "act": str(notice.act), "note": notice.note,
+    }
+
+
+def deadline(flow: Flow, state: RequestState) -> datetime | None:
+    """When the current step's time standard runs out (around the clock; see issue 7)."""
+    standard = flow.step(state.step_id).standard
+    return state.step_started_at + standard if standard else None

@@ -1,0 +1,151 @@
+"""One small wrapper around an aiosqlite connection: pragmas, migrations, transactions.
+
+All access goes through one lock, so a transaction never sees another coroutine's
+half-written work on the shared connection; SQLite serialises writers anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+
+class DatabaseError(RuntimeError):
+    """A database that cannot be used; the message is one line for the admin."""
+
+
+def utcnow_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(number, name, sql) of every shipped migration, in order."""
+    folder = resources.files("storage") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            number = int(entry.name.split("_", 1)[0])
+            found.append((number, entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Database:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        db = cls(Path(path))
+        await db.connect()
+        await db.migrate()
+        return db
+
+    async def connect(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise DatabaseError(f"cannot open database {self.path}: {exc}") from exc
+        self._conn.row_factory = aiosqlite.Row
+        for pragma in ("journal_mode = WAL", "foreign_keys = ON", "busy_timeout = 5000"):
+            await self._conn.execute(f"PRAGMA {pragma}")
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise DatabaseError("database is not open")
+        return self._conn
+
+    async def schema_version(self) -> int:
+        await self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        async with self.conn.execute("SELECT MAX(version) FROM schema_migrations") as cur:
+            row = await cur.fetchone()
+        return row[0] or 0
+
+    async def migrate(self) -> int:
+        """Apply pending migrations; refuse a database written by newer code."""
+        try:
+            current = await self.schema_version()
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"{self.path} is not a humas-bot database: {exc}") from exc
+        known = migrations()
+        newest = known[-1][0] if known else 0
+        if current > newest:
+            raise DatabaseError(
+                f"database {self.path} is at schema {current}, newer than this humas-bot "
+                f"knows ({newest}); upgrade humas-bot"
+            )
+        for number, name, sql in known:
+            if number > current:
+                async with self.transaction() as tx:
+                    for statement in _statements(sql):
+                        await tx.execute(statement)
+                    await tx.execute(
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                        (number, name, utcnow_text()),
+                    )
+        return newest
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """Commit everything done inside, or nothing if it raises."""
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self.conn)
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Tx]:
+        async with self._lock:
+            yield Tx(self.conn)
+
+
+class Tx:
+    """The connection inside a transaction, with small query helpers."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int | None:
+        """Run one statement; the id of an inserted row where there is one."""
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return cur.lastrowid
+
+    async def one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
+
+    async def all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+    async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        row = await self.one(sql, params)
+        return row[0] if row else None
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration file on semicolons; migrations hold no semicolons in strings."""
+    return [part.strip() for part in sql.split(";") if part.strip()]

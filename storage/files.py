@@ -1,0 +1,33 @@
+"""Media files on disk beside the database, named by the SHA-256 of their bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+
+class FileStore:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @classmethod
+    def beside(cls, database: Path) -> FileStore:
+        return cls(database.resolve().parent / "media")
+
+    def path(self, sha256: str) -> Path:
+        return self.folder / sha256[:2] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store bytes once; written to a temporary name first so a crash leaves no half file."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        target = self.path(sha256)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(".part")
+            partial.write_bytes(data)
+            os.replace(partial, target)
+        return sha256
+
+    def get(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()

@@ -1,0 +1,379 @@
+"""Repositories: the only place that knows table and column names.
+
+Each takes the `Tx` it runs in; `Repos(tx)` bundles them for a service.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.engine import Event
+from bot.domain.request import Content, MediaRef, RequestState, Status, request_code
+from storage.db import Tx, utcnow_text
+
+
+class People:
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def find(self, platform: str, external_id: str | int) -> int | None:
+        return await self.tx.scalar(
+            "SELECT person_id FROM identities WHERE platform = ? AND external_id = ?",
+            (platform, str(external_id)),
+        )
+
+    async def ensure(
+        self, platform: str, external_id: str | int, name: str = "", language: str = "id",
+        username: str = "",
+    ) -> int:
+        """The person behind a platform identity, created on first sight."""
+        found = await self.find(platform, external_id)
+        if found is not None:
+            return found
+        person_id = await self.tx.execute(
+            "INSERT INTO people (name, language, preferred_platform, created_at) VALUES (?, ?, ?, ?)",
+            (name, language, platform, utcnow_text()),
+        )
+        await self.tx.execute(
+            "INSERT INTO identities (platform, external_id, person_id, username) VALUES (?, ?, ?, ?)",
+            (platform, str(external_id), person_id, username),
+        )
+        return person_id
+
+    async def get(self, person_id: int) -> dict | None:
+        row = await self.tx.one("SELECT * FROM people WHERE id = ?", (person_id,))
+        return dict(row) if row else None
+
+    async def identities(self, person_id: int) -> dict[str, str]:
+        rows = await self.tx.all(
+            "SELECT platform, external_id FROM identities WHERE person_id = ?", (person_id,)
+        )
+        return {row["platform"]: row["external_id"] for row in rows}
+
+    async def set_language(self, person_id: int, language: str) -> None:
+        await self.tx.execute("UPDATE people SET language = ? WHERE id = ?", (language, person_id))
+
+
+class Roles:
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def grant(self, person_id: int, role: str, granted_by: str = "") -> bool:
+        """False when the person already held the role."""
+        if role in await self.of(person_id):
+            return False
+        await self.tx.execute(
+            "INSERT INTO role_grants (person_id, role, granted_at, granted_by) VALUES (?, ?, ?, ?)",
+            (person_id, role, utcnow_text(), granted_by),
+        )
+        return True
+
+    async def revoke(self, person_id: int, role: str) -> bool:
+        held = role in await self.of(person_id)
+        await self.tx.execute(
+            "DELETE FROM role_grants WHERE person_id = ? AND role = ?", (person_id, role)
+        )
+        return held
+
+    async def of(self, person_id: int) -> set[str]:
+        rows = await self.tx.all("SELECT role FROM role_grants WHERE person_id = ?", (person_id,))
+        return {row["role"] for row in rows}
+
+    async def holders(self, role: str) -> list[int]:
+        rows = await self.tx.all(
+            "SELECT person_id FROM role_grants WHERE role = ? ORDER BY person_id", (role,)
+        )
+        return [row["person_id"] for row in rows]
+
+    async def listing(self) -> list[dict]:
+        rows = await self.tx.all(
+            "SELECT g.role, g.person_id, p.name, i.platform, i.external_id, g.granted_at"
+            " FROM role_grants g JOIN people p ON p.id = g.person_id"
+            " LEFT JOIN identities i ON i.person_id = g.person_id"
+            " ORDER BY g.role, g.person_id, i.platform"
+        )
+        return [dict(row) for row in rows]
+
+
+class Invites:
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def create(self, role: str) -> str:
+        code = secrets.token_hex(4).upper()
+        await self.tx.execute(
+            "INSERT INTO invites (code, role, created_at) VALUES (?, ?, ?)",
+            (code, role, utcnow_text()),
+        )
+        return code
+
+    async def redeem(self, code: str, person_id: int) -> str | None:
+        """The role the code grants, once; None for an unknown or used code."""
+        row = await self.tx.one(
+            "SELECT role FROM invites WHERE code = ? AND redeemed_by IS NULL", (code.strip().upper(),)
+        )
+        if row is None:
+            return None
+        await self.tx.execute(
+            "UPDATE invites SET redeemed_by = ?, redeemed_at = ? WHERE code = ?",
+            (person_id, utcnow_text(), code.strip().upper()),
+        )
+        return row["role"]
+
+
+class Requests:
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def next_code(self, year: int) -> str:
+        last = await self.tx.scalar("SELECT last_number FROM code_counters WHERE year = ?", (year,))
+        if last is None:
+            await self.tx.execute("INSERT INTO code_counters (year, last_number) VALUES (?, 1)", (year,))
+            return request_code(year, 1)
+        await self.tx.execute(
+            "UPDATE code_counters SET last_number = ? WHERE year = ?", (last + 1, year)
+        )
+        return request_code(year, last + 1)
+
+    async def id_of(self, code: str) -> int | None:
+        return await self.tx.scalar("SELECT id FROM requests WHERE code = ?", (code,))
+
+    async def insert(self, state: RequestState, created_by: int | None) -> int:
+        now = utcnow_text()
+        request_id = await self.tx.execute(
+            "INSERT INTO requests (code, flow, requester_id, version, status, step_id,"
+            " step_started_at, returned_from, audiences, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (state.code, state.flow, state.requester_id, state.version, state.status,
+             state.step_id, state.step_started_at.isoformat(), state.returned_from,
+             json.dumps(state.audiences), now, now),
+        )
+        await self._add_version(request_id, state, created_by)
+        return request_id
+
+    async def save(self, state: RequestState, changed_by: int | None) -> int:
+        """Write the new state; a new version number also keeps its content."""
+        request_id = await self.id_of(state.code)
+        if request_id is None:
+            raise KeyError(state.code)
+        stored_version = await self.tx.scalar(
+            "SELECT MAX(version) FROM request_versions WHERE request_id = ?", (request_id,)
+        )
+        await self.tx.execute(
+            "UPDATE requests SET version = ?, status = ?, step_id = ?, step_started_at = ?,"
+            " returned_from = ?, audiences = ?, updated_at = ? WHERE id = ?",
+            (state.version, state.status, state.step_id, state.step_started_at.isoformat(),
+             state.returned_from, json.dumps(state.audiences), utcnow_text(), request_id),
+        )
+        if state.version > stored_version:
+            await self._add_version(request_id, state, changed_by)
+        else:
+            await self.tx.execute(
+                "UPDATE request_versions SET content = ? WHERE request_id = ? AND version = ?",
+                (state.content.model_dump_json(), request_id, state.version),
+            )
+        return request_id
+
+    async def _add_version(self, request_id: int, state: RequestState, by: int | None) -> None:
+        await self.tx.execute(
+            "INSERT INTO request_versions (request_id, version, content, created_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (request_id, state.version, state.content.model_dump_json(), by, utcnow_text()),
+        )
+
+    async def get(self, code: str) -> RequestState | None:
+        row = await self.tx.one(
+            "SELECT r.*, v.content FROM requests r JOIN request_versions v"
+            " ON v.request_id = r.id AND v.version = r.version WHERE r.code = ?",
+            (code,),
+        )
+        return _state(row) if row else None
+
+    async def versions(self, code: str) -> list[tuple[int, Content]]:
+        rows = await self.tx.all(
+            "SELECT v.version, v.content FROM request_versions v JOIN requests r"
+            " ON r.id = v.request_id WHERE r.code = ? ORDER BY v.version",
+            (code,),
+        )
+        return [(row["version"], Content.model_validate_json(row["content"])) for row in rows]
+
+    async def listing(
+        self, requester_id: int | None = None, status: str | None = None,
+        step_ids: list[str] | None = None, limit: int = 100,
+    ) -> list[RequestState]:
+        clauses, params = [], []
+        if requester_id is not None:
+            clauses.append("r.requester_id = ?")
+            params.append(requester_id)
+        if status is not None:
+            clauses.append("r.status = ?")
+            params.append(status)
+        if step_ids is not None:
+            clauses.append(f"r.step_id IN ({', '.join('?' * len(step_ids)) or 'NULL'})")
+            params.extend(step_ids)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = await self.tx.all(
+            "SELECT r.*, v.content FROM requests r JOIN request_versions v"
+            f" ON v.request_id = r.id AND v.version = r.version {where}"
+            " ORDER BY r.id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [_state(row) for row in rows]
+
+
+def _state(row) -> RequestState:
+    return RequestState(
+        code=row["code"], flow=row["flow"], requester_id=row["requester_id"],
+        version=row["version"], status=Status(row["status"]), step_id=row["step_id"],
+        step_started_at=datetime.fromisoformat(row["step_started_at"]),
+        content=Content.model_validate_json(row["content"]),
+        returned_from=row["returned_from"], audiences=json.loads(row["audiences"]),
+    )
+
+
+class Media:
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def add(self, ref: MediaRef) -> None:
+        exists = await self.tx.scalar("SELECT 1 FROM media WHERE sha256 = ?", (ref.sha256,))
+        if not exists:
+            await self.tx.execute(
+                "INSERT INTO media (sha256, kind, mime, size, filename, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (ref.sha256, ref.kind, ref.mime, ref.size, ref.filename, utcnow_text()),
+            )
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    act: str
+    step_id: str
+    version: int | None
+    actor_id: int | None
+    actor_name: str
+    role: str
+    channel: str
+    note: str
+    data: dict
+    at: datetime
+
+
+class Audit:
+    """Append-only: there is deliberately no update or delete here."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def append(self, request_id: int | None, event: Event, channel: str = "") -> None:
+        await self.tx.execute(
+            "INSERT INTO audit_log (request_id, act, step_id, version, actor_id, role, channel,"
+            " note, data, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (request_id, str(event.act), event.step_id, event.version, event.actor_id, event.role,
+             channel, event.note, json.dumps(event.data), event.at.isoformat()),
+        )
+
+    async def for_request(self, code: str) -> list[AuditEntry]:
+        rows = await self.tx.all(
+            "SELECT a.*, p.name AS actor_name FROM audit_log a JOIN requests r ON r.id = a.request_id"
+            " LEFT JOIN people p ON p.id = a.actor_id WHERE r.code = ? ORDER BY a.id",
+            (code,),
+        )
+        return [
+            AuditEntry(
+                row["act"], row["step_id"], row["version"], row["actor_id"], row["actor_name"] or "",
+                row["role"], row["channel"], row["note"], json.loads(row["data"]),
+                datetime.fromisoformat(row["at"]),
+            )
+            for row in rows
+        ]
+
+
+class Outbox:
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def add(
+        self, request_id: int | None, kind: str, recipient: str | int, payload: dict,
+        due_at: datetime, dedupe_key: str | None = None,
+    ) -> int | None:
+        """Queue one message; a repeated dedupe key is ignored (never sent twice)."""
+        if dedupe_key and await self.tx.scalar(
+            "SELECT 1 FROM outbox WHERE dedupe_key = ?", (dedupe_key,)
+        ):
+            return None
+        now = utcnow_text()
+        return await self.tx.execute(
+            "INSERT INTO outbox (request_id, kind, recipient, payload, dedupe_key, due_at,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (request_id, kind, str(recipient), json.dumps(payload), dedupe_key,
+             due_at.isoformat(), now, now),
+        )
+
+    async def due(self, now: datetime, kinds: tuple[str, ...], limit: int = 100) -> list[dict]:
+        marks = ", ".join("?" * len(kinds))
+        rows = await self.tx.all(
+            f"SELECT * FROM outbox WHERE status = 'pending' AND kind IN ({marks}) AND due_at <= ?"
+            " ORDER BY due_at, id LIMIT ?",
+            (*kinds, now.isoformat(), limit),
+        )
+        return [_outbox_row(row) for row in rows]
+
+    async def mark(self, row_id: int, status: str, result: dict | None = None) -> None:
+        await self.tx.execute(
+            "UPDATE outbox SET status = ?, result = ?, attempts = attempts + 1, updated_at = ?"
+            " WHERE id = ?",
+            (status, json.dumps(result or {}), utcnow_text(), row_id),
+        )
+
+    async def for_request(self, request_id: int, kind: str | None = None) -> list[dict]:
+        sql = "SELECT * FROM outbox WHERE request_id = ?"
+        params: list = [request_id]
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        return [_outbox_row(row) for row in await self.tx.all(sql + " ORDER BY id", params)]
+
+
+def _outbox_row(row) -> dict:
+    data = dict(row)
+    data["payload"] = json.loads(data["payload"])
+    data["result"] = json.loads(data["result"])
+    return data
+
+
+class Drafts:
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def save(self, person_id: int, platform: str, question: str, data: dict) -> None:
+        await self.tx.execute("DELETE FROM drafts WHERE person_id = ?", (person_id,))
+        await self.tx.execute(
+            "INSERT INTO drafts (person_id, platform, question, data, updated_at) VALUES (?, ?, ?, ?, ?)",
+            (person_id, platform, question, json.dumps(data), utcnow_text()),
+        )
+
+    async def get(self, person_id: int) -> tuple[str, dict] | None:
+        row = await self.tx.one("SELECT question, data FROM drafts WHERE person_id = ?", (person_id,))
+        return (row["question"], json.loads(row["data"])) if row else None
+
+    async def delete(self, person_id: int) -> None:
+        await self.tx.execute("DELETE FROM drafts WHERE person_id = ?", (person_id,))
+
+
+class Repos:
+    """Every repository on one transaction: what a service works with."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+        self.people = People(tx)
+        self.roles = Roles(tx)
+        self.invites = Invites(tx)
+        self.requests = Requests(tx)
+        self.media = Media(tx)
+        self.audit = Audit(tx)
+        self.outbox = Outbox(tx)
+        self.drafts = Drafts(tx)
