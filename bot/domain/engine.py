@@ -127,7 +127,7 @@ def start(flow: Flow, code: str, content: Content, requester: Actor, now: dateti
         code=code, flow=flow.name, requester_id=requester.person_id, step_id=first.id,
         step_started_at=now, content=content,
     )
-    submitted = Event(Act.SUBMIT, first.id, 1, requester.person_id, first.role, now)
+    submitted = Event(Act.SUBMIT, first.id, 1, requester.person_id, REQUESTER, now)
     if first.kind == Kind.SUBMIT:
         return _advance(flow, state, first, submitted, now)
     return Outcome(state, [submitted], [_prompt(state, first)])

@@ -1,0 +1,85 @@
+"""The humas-bot command as an admin types it: real process, real database file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def humas(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HUMAS_")}
+    environment |= {"HUMAS_DATABASE": str(tmp_path / "humas.db"), "HUMAS_CONFIG": str(tmp_path / "none.toml")}
+    environment |= env or {}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=environment,
+        cwd=tmp_path, timeout=60,
+    )
+
+
+def test_flows_show_unej_prints_the_seven_sop_steps(tmp_path):
+    result = humas(tmp_path, "flows", "show", "unej")
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line[:2].strip().isdigit()]
+    assert [row.split("|")[0].strip() for row in rows] == ["1", "2", "3", "4", "5", "6", "7"]
+    expected = [
+        ("Wakil Rektor III", "1 hari"), ("Kepala BPKH", "2 jam"), ("Koordinator PKIH", "1 jam"),
+        ("Wakil Koordinator Humas", "10 menit"), ("Wakil Koordinator Humas", "5 menit"),
+        ("Petugas", "5 menit"), ("Petugas", "5 menit"),
+    ]
+    for row, (role, time) in zip(rows, expected, strict=True):
+        cells = [cell.strip() for cell in row.split("|")]
+        assert cells[2].startswith(role) and cells[4] == time, row
+
+
+def test_flows_lists_every_shipped_flow(tmp_path):
+    result = humas(tmp_path, "flows")
+    assert result.returncode == 0
+    listed = {line.lstrip("* ").split()[0] for line in result.stdout.splitlines()}
+    assert {"default", "ismki", "rspon", "unej", "ub-fisip", "bkk-palembang"} <= listed
+
+
+def test_roles_grant_list_revoke_and_invite(tmp_path):
+    assert humas(tmp_path, "roles", "grant", "koordinator", "--telegram", "2001").returncode == 0
+    listing = humas(tmp_path, "roles", "list").stdout
+    assert "koordinator" in listing and "2001" in listing
+    assert "revoked" in humas(tmp_path, "roles", "revoke", "koordinator", "--telegram", "2001").stdout
+    assert "no roles granted" in humas(tmp_path, "roles", "list").stdout
+    invite = humas(tmp_path, "invite", "petugas")
+    assert invite.returncode == 0 and len(invite.stdout.strip()) == 8
+    assert humas(tmp_path, "requests").stdout.strip() == "no requests"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "says"),
+    [
+        (["--flow", "nope", "requests"], {}, "unknown flow 'nope'"),
+        (["flows", "show", "nope"], {}, "unknown flow 'nope'"),
+        (["roles", "grant", "bos", "--telegram", "1"], {}, "unknown role 'bos'"),
+        (["invite", "bos"], {}, "unknown role 'bos'"),
+        (["requests"], {"HUMAS_DATABASE": "/proc/no/such/dir/humas.db"}, "cannot open database"),
+        (["requests"], {"HUMAS_TIMEZONE": "Mars/Base"}, "HUMAS_TIMEZONE"),
+        (["run"], {}, "BotFather"),
+    ],
+)
+def test_bad_input_gives_one_line_and_exit_2(tmp_path, args, env, says):
+    result = humas(tmp_path, *args, env=env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0], result.stderr
+
+
+def test_malformed_flow_file_is_named(tmp_path):
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "kantor.toml").write_text(
+        'name = "kantor"\noffice = "X"\ntitle = { id = "a", en = "b" }\n'
+        'roles = [{ id = "kepala", name = { id = "Kepala", en = "Head" } }]\n'
+        '[[steps]]\nid = "setuju"\nname = { id = "a", en = "b" }\nrole = "direktur"\nkind = "approve"\n'
+    )
+    result = humas(tmp_path, "--flow", "kantor", "requests", env={"HUMAS_FLOWS_DIR": str(flows)})
+    assert result.returncode == 2
+    assert "kantor.toml" in result.stderr and "'setuju'" in result.stderr and "direktur" in result.stderr

@@ -1,0 +1,138 @@
+"""The database as a user relies on it: nothing lost across restarts, nothing half-written."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+import pytest
+
+from bot.app import App
+from bot.domain import engine
+from bot.domain.engine import Act, Actor, Refused
+from bot.domain.request import Contact, Content, MediaRef, Status
+from storage.db import Database, DatabaseError, migrations
+from storage.repositories import Repos
+
+
+def content(**changes) -> Content:
+    base = dict(
+        title="Seminar Nasional", organisation="BEM FK", caption="Ayo datang!",
+        contact=Contact(name="Sari", phone="08123456789"), publish_date=date(2026, 12, 5),
+        slot="08.00-10.00",
+    )
+    base["media"] = []
+    return Content(**(base | changes))
+
+
+@pytest.fixture
+def poster_content(app):
+    sha = app.files.put(b"\x89PNG fake poster bytes")
+    ref = MediaRef(sha256=sha, kind="image", mime="image/png", size=22, filename="poster.png")
+    return content(media=[ref])
+
+
+async def test_request_survives_reopening_with_versions_and_audit(settings, clock, poster_content):
+    app = await App.open(settings, clock=clock)
+    client = await app.people.person("telegram", 1001, "Sari")
+    koordinator = await app.people.person("telegram", 2001, "Budi")
+    await app.people.grant("koordinator", "telegram", 2001)
+    state = await app.requests.submit(client, poster_content, channel="telegram")
+    await app.requests.decide(state.code, koordinator, Act.RETURN, "Ganti jam", channel="telegram")
+    revised = poster_content.model_copy(update={"slot": "13.00-16.00"})
+    await app.requests.resubmit(state.code, revised, client, channel="telegram")
+    await app.close()
+
+    reopened = await App.open(settings, clock=clock)
+    try:
+        loaded = await reopened.requests.get(state.code)
+        async with reopened.db.reading() as tx:
+            versions = await Repos(tx).requests.versions(state.code)
+            audit = await Repos(tx).audit.for_request(state.code)
+    finally:
+        await reopened.close()
+    assert loaded.version == 2 and loaded.status == Status.ACTIVE
+    assert [v for v, _ in versions] == [1, 2]
+    assert versions[0][1].slot == "08.00-10.00" and versions[1][1].slot == "13.00-16.00"
+    assert [(e.act, e.role, e.actor_name) for e in audit] == [
+        ("submit", "requester", "Sari"),
+        ("return", "koordinator", "Budi"),
+        ("submit", "requester", "Sari"),
+    ]
+    assert audit[1].note == "Ganti jam" and audit[1].channel == "telegram"
+    assert reopened.files.get(loaded.content.media[0].sha256) == b"\x89PNG fake poster bytes"
+
+
+async def test_failed_transaction_leaves_nothing(app, poster_content):
+    client = await app.people.person("telegram", 1001, "Sari")
+    with pytest.raises(RuntimeError):
+        async with app.db.transaction() as tx:
+            repos = Repos(tx)
+            code = await repos.requests.next_code(2026)
+            requester = Actor(client, frozenset())
+            outcome = engine.start(app.flow, code, poster_content, requester, app.clock.now())
+            request_id = await repos.requests.insert(outcome.state, client)
+            await repos.audit.append(request_id, outcome.events[0])
+            raise RuntimeError("crash half-way")
+    async with app.db.reading() as tx:
+        assert await tx.scalar("SELECT COUNT(*) FROM requests") == 0
+        assert await tx.scalar("SELECT COUNT(*) FROM audit_log") == 0
+        assert await tx.scalar("SELECT COUNT(*) FROM code_counters") == 0
+    # and the code is not burnt: the next request still gets number 1
+    state = await app.requests.submit(client, poster_content)
+    assert state.code == "PUB-2026-0001"
+
+
+async def test_refused_action_changes_nothing(app, poster_content):
+    client = await app.people.person("telegram", 1001, "Sari")
+    stranger = await app.people.person("telegram", 9999, "Orang Lain")
+    state = await app.requests.submit(client, poster_content)
+    with pytest.raises(Refused) as refused:
+        await app.requests.decide(state.code, stranger, Act.APPROVE)
+    assert refused.value.reason == "no_role"
+    async with app.db.reading() as tx:
+        assert await tx.scalar("SELECT COUNT(*) FROM audit_log") == 1
+    assert (await app.requests.get(state.code)).step_id == "koordinator"
+
+
+async def test_migrations_build_an_empty_database(tmp_path):
+    db = await Database.open(tmp_path / "fresh.db")
+    try:
+        async with db.reading() as tx:
+            tables = {r[0] for r in await tx.all("SELECT name FROM sqlite_master WHERE type='table'")}
+            mode = await tx.scalar("PRAGMA journal_mode")
+            fks = await tx.scalar("PRAGMA foreign_keys")
+        assert {"requests", "request_versions", "audit_log", "people", "identities",
+                "role_grants", "invites", "media", "outbox", "drafts"} <= tables
+        assert mode == "wal" and fks == 1
+        assert await db.schema_version() == migrations()[-1][0]
+        assert await db.migrate() == migrations()[-1][0]  # running again changes nothing
+    finally:
+        await db.close()
+
+
+async def test_newer_database_is_refused(tmp_path):
+    path = tmp_path / "newer.db"
+    db = await Database.open(path)
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')"
+        )
+    await db.close()
+    with pytest.raises(DatabaseError, match="newer than this humas-bot knows"):
+        await Database.open(path)
+
+
+async def test_foreign_keys_are_enforced(app):
+    with pytest.raises(sqlite3.IntegrityError):
+        async with app.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO role_grants (person_id, role, granted_at) VALUES (4242, 'x', 'now')"
+            )
+
+
+async def test_request_codes_count_per_year(app, clock, poster_content):
+    client = await app.people.person("telegram", 1001, "Sari")
+    first = await app.requests.submit(client, poster_content)
+    second = await app.requests.submit(client, poster_content)
+    assert (first.code, second.code) == ("PUB-2026-0001", "PUB-2026-0002")
