@@ -149,8 +149,9 @@ class Flow(BaseModel):
     def _check_references(self) -> Flow:
         role_ids = {role.id for role in self.roles} | {REQUESTER}
         step_ids = [step.id for step in self.steps]
-        if len(set(step_ids)) != len(step_ids):
-            raise ValueError(f"duplicate step id in {step_ids}")
+        duplicates = [sid for i, sid in enumerate(step_ids) if sid in step_ids[:i]]
+        if duplicates:
+            raise ValueError(f"step {duplicates[0]!r}: duplicate step id")
         if not self.request_steps:
             raise ValueError("a flow needs at least one step with scope 'request'")
         for step in self.steps:
