@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_file_url: str = "https://api.telegram.org/file/bot"
+    telegram_self_hosted_api: bool = False  # a local Bot API server: files up to 2000 MB
     telegram_webhook_url: str | None = None  # set to use a webhook instead of long polling
     telegram_webhook_secret: SecretStr | None = None
     telegram_listen: str = "127.0.0.1"

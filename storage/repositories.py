@@ -364,6 +364,44 @@ class Drafts:
         await self.tx.execute("DELETE FROM drafts WHERE person_id = ?", (person_id,))
 
 
+class Seen:
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def first_time(self, source: str, event_id: str) -> bool:
+        """Record a platform event; False if it was handled before (a redelivery)."""
+        if await self.tx.scalar(
+            "SELECT 1 FROM seen_events WHERE source = ? AND event_id = ?", (source, event_id)
+        ):
+            return False
+        await self.tx.execute(
+            "INSERT INTO seen_events (source, event_id, seen_at) VALUES (?, ?, ?)",
+            (source, event_id, utcnow_text()),
+        )
+        return True
+
+
+class Pending:
+    """What a person's next message answers; one at a time."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def set(self, person_id: int, kind: str, data: dict) -> None:
+        await self.clear(person_id)
+        await self.tx.execute(
+            "INSERT INTO pending_inputs (person_id, kind, data, created_at) VALUES (?, ?, ?, ?)",
+            (person_id, kind, json.dumps(data), utcnow_text()),
+        )
+
+    async def get(self, person_id: int) -> tuple[str, dict] | None:
+        row = await self.tx.one("SELECT kind, data FROM pending_inputs WHERE person_id = ?", (person_id,))
+        return (row["kind"], json.loads(row["data"])) if row else None
+
+    async def clear(self, person_id: int) -> None:
+        await self.tx.execute("DELETE FROM pending_inputs WHERE person_id = ?", (person_id,))
+
+
 class Repos:
     """Every repository on one transaction: what a service works with."""
 
@@ -377,3 +415,5 @@ class Repos:
         self.audit = Audit(tx)
         self.outbox = Outbox(tx)
         self.drafts = Drafts(tx)
+        self.seen = Seen(tx)
+        self.pending = Pending(tx)

@@ -19,6 +19,14 @@ class MediaRef(BaseModel):
     size: int
     filename: str = ""
     stamped_sha256: str | None = None  # the footer-stamped copy, where the flow stamps
+    width: int = 0
+    height: int = 0
+    warnings: list[tuple[str, str]] = []  # soft check results for the reviewer: (id, en)
+
+    @property
+    def publish_sha256(self) -> str:
+        """The file that goes out: the stamped copy where there is one."""
+        return self.stamped_sha256 or self.sha256
 
 
 class Contact(BaseModel):

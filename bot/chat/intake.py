@@ -1,0 +1,258 @@
+"""The intake conversation, for every platform: it keeps the draft in the database, checks
+each answer as it arrives, and answers with Replies that a platform adapter renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.app import App
+from bot.chat import callbacks
+from bot.chat.media import accept_upload
+from bot.chat.replies import Button, Reply
+from bot.domain import intake
+from bot.domain.dates import long_date
+from bot.domain.durations import format_duration
+from bot.domain.intake import CHOOSE_FIELD, SUMMARY, Draft
+from bot.domain.request import Contact, Content
+from bot.domain.rules import Violation, earliest_date, format_date, windows_label
+from bot.i18n import t
+from bot.services.requests import RuleViolations
+from storage.repositories import Repos
+
+DATE_BUTTONS = 6
+
+
+@dataclass(frozen=True)
+class Who:
+    """The person writing, and how to talk to them."""
+
+    person_id: int
+    lang: str
+    platform: str
+
+
+class Intake:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.flow = app.flow
+
+    # Entry points -------------------------------------------------------------------------
+
+    def greeting(self, lang: str) -> Reply:
+        rules = self.flow.rules
+        parts = []
+        if rules.min_lead_days:
+            parts.append(t("start.rule_lead", lang, days=rules.min_lead_days))
+        if rules.windows:
+            parts.append(t("start.rule_windows", lang, windows=windows_label(rules)))
+        if not rules.allow_revision:
+            parts.append(t("start.rule_no_revision", lang))
+        text = t(
+            "start.greeting", lang, office=self.flow.office, channels=", ".join(rules.channels),
+            rules="; ".join(parts) or t("start.rule_none", lang),
+        )
+        return Reply(text)
+
+    async def begin(self, who: Who) -> list[Reply]:
+        """/ajukan: a new draft, or the one in progress where it stopped."""
+        draft = await self._load(who.person_id)
+        if draft is not None:
+            return [Reply(t("intake.continue", who.lang)), *self.ask(draft, who.lang)]
+        draft = Draft()
+        await self._save(who, draft)
+        return self.ask(draft, who.lang)
+
+    async def revise(self, who: Who, code: str) -> list[Reply]:
+        """Reopen a returned request as a draft at its summary."""
+        state = await self.app.requests.get(code)
+        draft = intake.revision_of(state.content, code)
+        await self._save(who, draft)
+        return self.ask(draft, who.lang)
+
+    async def cancel(self, who: Who) -> list[Reply]:
+        if await self._load(who.person_id) is None:
+            return [Reply(t("intake.nothing", who.lang))]
+        async with self.app.db.transaction() as tx:
+            await Repos(tx).drafts.delete(who.person_id)
+        return [Reply(t("intake.cancelled", who.lang))]
+
+    async def has_draft(self, person_id: int) -> bool:
+        return await self._load(person_id) is not None
+
+    # Answers ------------------------------------------------------------------------------
+
+    async def on_text(self, who: Who, text: str) -> list[Reply]:
+        draft = await self._load(who.person_id)
+        if draft is None:
+            return [Reply(t("intake.nothing", who.lang))]
+        if draft.question in (SUMMARY, CHOOSE_FIELD):
+            return [Reply(t("rule.use_buttons", who.lang)), *self.ask(draft, who.lang)]
+        new, problems = intake.answer_text(draft, self.flow, text, self._today())
+        return await self._after(who, draft, new, problems)
+
+    async def on_contact(self, who: Who, contact: Contact) -> list[Reply]:
+        draft = await self._load(who.person_id)
+        if draft is None or draft.question != "contact":
+            return await self.on_text(who, contact.label())
+        new, problems = intake.answer_contact(draft, self.flow, contact)
+        return await self._after(who, draft, new, problems)
+
+    async def on_file(self, who: Who, data: bytes, filename: str, mime: str) -> list[Reply]:
+        """A photo, an image sent as a file, or a video: checked, stored, added to the draft."""
+        draft = await self._load(who.person_id)
+        if draft is None:
+            return [Reply(t("intake.nothing", who.lang))]
+        if draft.question != "media":
+            return [Reply(t("rule.use_buttons", who.lang) if draft.question in (SUMMARY, CHOOSE_FIELD)
+                          else Violation("required", draft.question).message(who.lang)),
+                    *self.ask(draft, who.lang)]
+        ref, refusal = accept_upload(self.app, data, filename, mime, who.lang)
+        if ref is None:
+            return [Reply(refusal), *self.ask(draft, who.lang)]
+        new, problems = intake.add_media(draft, ref)
+        if problems:
+            return await self._after(who, draft, draft, problems)
+        if ref.kind == "video":
+            new, _ = intake.finish_media(new, self.flow)
+            await self._save(who, new)
+            size = f"{ref.size / 1_000_000:.1f} MB"
+            return [Reply(t("intake.video_received", who.lang, size=size)), *self.ask(new, who.lang)]
+        await self._save(who, new)
+        return [self._media_received(new, ref, who.lang)]
+
+    async def on_button(self, who: Who, action: str, value: str) -> list[Reply]:
+        draft = await self._load(who.person_id)
+        if draft is None:
+            return [Reply(t("intake.nothing", who.lang))]
+        if action == "next":
+            new, problems = intake.finish_media(draft, self.flow)
+            return await self._after(who, draft, new, problems)
+        if action in ("date", "slot", "notes"):
+            if draft.question != {"date": "publish_date"}.get(action, action):
+                return self.ask(draft, who.lang)
+            text = t("notes.none", who.lang) if action == "notes" else value
+            return await self.on_text(who, text)
+        if action == "send":
+            return await self._submit(who, draft)
+        if action == "edit":
+            new = intake.choose_field(draft, value, self.flow)
+            await self._save(who, new)
+            return self.ask(new, who.lang)
+        if action == "cancel":
+            return await self.cancel(who)
+        return self.ask(draft, who.lang)
+
+    # Questions ----------------------------------------------------------------------------
+
+    def ask(self, draft: Draft, lang: str) -> list[Reply]:
+        question = draft.question
+        if question == SUMMARY:
+            return [self.summary(draft, lang)]
+        if question == CHOOSE_FIELD:
+            buttons = [[Button(t(f"field.{name}", lang), callbacks.intake("edit", name))]
+                       for name in intake.fields_for(self.flow)]
+            back = [Button(t("btn.back", lang), callbacks.intake("edit", SUMMARY))]
+            return [Reply(t("ask.choose_field", lang), [*buttons, back])]
+        if question == "publish_date":
+            earliest = earliest_date(self.flow.rules, self._today())
+            return [Reply(t("ask.publish_date", lang, earliest=format_date(earliest)),
+                          self._date_buttons(earliest, lang))]
+        if question == "slot":
+            slots = [Button(w.label(), callbacks.intake("slot", w.label())) for w in self.flow.rules.windows]
+            return [Reply(t("ask.slot", lang), [slots])]
+        if question == "contact":
+            return [Reply(t("ask.contact", lang), [[Button(t("btn.share_contact", lang), kind="contact")]])]
+        if question == "notes":
+            return [Reply(t("ask.notes", lang), [[Button(t("btn.none", lang), callbacks.intake("notes"))]])]
+        return [Reply(t(f"ask.{question}", lang))]
+
+    def summary(self, draft: Draft, lang: str) -> Reply:
+        content = draft.content()
+        revision = t("intake.summary_revision", lang, code=draft.code) if draft.code else ""
+        text = t("intake.summary", lang, revision=revision, lines=describe(content, lang))
+        buttons = [[
+            Button(t("btn.send", lang), callbacks.intake("send")),
+            Button(t("btn.edit", lang), callbacks.intake("edit", CHOOSE_FIELD)),
+            Button(t("btn.cancel", lang), callbacks.intake("cancel")),
+        ]]
+        return Reply(text, buttons, media=content.media[:1])
+
+    def _date_buttons(self, earliest: date, lang: str) -> list[list[Button]]:
+        days = [earliest + timedelta(days=i) for i in range(DATE_BUTTONS)]
+        buttons = [Button(f"{d:%d-%m}", callbacks.intake("date", format_date(d))) for d in days]
+        picker = [Button("📅", callbacks.intake("date", ""), kind="date")]
+        return [buttons[:3], buttons[3:], picker]
+
+    def _media_received(self, draft: Draft, ref, lang: str) -> Reply:
+        count = len(draft.data.get("media", []))
+        size = f"{ref.width}×{ref.height}"
+        lines = [t("intake.media_received", lang, kind=t("intake.poster", lang), count=count, size=size)]
+        lines += [t("intake.warning", lang, message=w[1] if lang == "en" else w[0]) for w in ref.warnings]
+        return Reply("\n".join(lines), [[Button(t("btn.next", lang), callbacks.intake("next"))]])
+
+    # Submission ---------------------------------------------------------------------------
+
+    async def _submit(self, who: Who, draft: Draft) -> list[Reply]:
+        content = draft.content()
+        try:
+            if draft.code:
+                outcome = await self.app.requests.resubmit(draft.code, content, who.person_id, who.platform)
+                state = outcome.state
+            else:
+                state = await self.app.requests.submit(who.person_id, content, who.platform)
+        except RuleViolations as error:
+            return await self._fix_first(who, draft, error.violations)
+        async with self.app.db.transaction() as tx:
+            await Repos(tx).drafts.delete(who.person_id)
+        step = self.flow.step(state.step_id)
+        if draft.code:
+            return [Reply(t("intake.resubmitted", who.lang, code=state.code, version=state.version,
+                            step=step.name.get(who.lang)))]
+        return [Reply(t(
+            "intake.receipt", who.lang, code=state.code, subject=content.subject_line(),
+            step=step.name.get(who.lang), role=self.flow.role_name(step.role, who.lang),
+            standard=format_duration(step.standard, who.lang),
+        ))]
+
+    async def _fix_first(self, who: Who, draft: Draft, violations: list[Violation]) -> list[Reply]:
+        """A rule broken at submission (say the date came too close): ask that field again."""
+        problems = "\n".join(f"• {v.message(who.lang)}" for v in violations)
+        fields = intake.fields_for(self.flow)
+        target = next((v.field for v in violations if v.field in fields), CHOOSE_FIELD)
+        new = intake.choose_field(draft, target, self.flow)
+        await self._save(who, new)
+        return [Reply(t("intake.fix_first", who.lang, problems=problems)), *self.ask(new, who.lang)]
+
+    # Storage ------------------------------------------------------------------------------
+
+    async def _after(self, who: Who, old: Draft, new: Draft, problems: list[Violation]) -> list[Reply]:
+        if problems:
+            messages = "\n".join(v.message(who.lang) for v in problems)
+            return [Reply(messages), *self.ask(old, who.lang)]
+        await self._save(who, new)
+        return self.ask(new, who.lang)
+
+    async def _load(self, person_id: int) -> Draft | None:
+        async with self.app.db.reading() as tx:
+            stored = await Repos(tx).drafts.get(person_id)
+        return Draft.from_json(*stored) if stored else None
+
+    async def _save(self, who: Who, draft: Draft) -> None:
+        async with self.app.db.transaction() as tx:
+            await Repos(tx).drafts.save(who.person_id, who.platform, draft.question, draft.to_json())
+
+    def _today(self) -> date:
+        return self.app.clock.now().astimezone(self.app.settings.zone).date()
+
+
+def describe(content: Content, lang: str) -> str:
+    """The request's fields, one per line, as the client and the reviewers read them."""
+    media = ", ".join(f"{m.kind} {m.width}×{m.height}" if m.width else m.kind for m in content.media)
+    rows = [
+        ("title", content.title), ("organisation", content.organisation), ("media", media),
+        ("caption", content.caption), ("contact", content.contact.label() if content.contact else ""),
+        ("publish_date", long_date(content.publish_date, lang) if content.publish_date else ""),
+        ("slot", f"{content.slot} WIB" if content.slot else ""), ("notes", content.notes),
+    ]
+    return "\n".join(f"{t(f'field.{name}', lang)}: {value or '-'}" for name, value in rows)
