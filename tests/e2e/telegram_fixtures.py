@@ -20,7 +20,7 @@ TOKEN = "123456:TEST-TOKEN"
 def assert_no_violations(server: TelegramEmulator) -> None:
     """Fail the test if the bot made a call that breaks the Bot API spec."""
     if server.violations:
-        lines = [f"  {v['method']}: {v['description']}" for v in server.violations]
+        lines = [f"  {v['method']} [{v['kind']}]: {v['description']}" for v in server.violations]
         pytest.fail("Bot API spec violations:\n" + "\n".join(lines), pytrace=False)
 
 
