@@ -175,6 +175,8 @@ def upright_rgb(image: Image.Image) -> tuple[Image.Image, set[str]]:
         image, see_through = _flatten(image)
         notes.update({"transparent", "converted"} if see_through else {"converted"})
         return image, notes
+    if image.mode.startswith("I"):  # 16-bit grey PNG: a plain convert would clip it to white
+        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
     if image.mode != "RGB":
         notes.add("converted")
         image = image.convert("RGB")

@@ -6,14 +6,25 @@ and whose warnings go to the reviewer, each in plain words saying what to do.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from PIL import Image
+
 from bot.media import limits as L
-from bot.media.image_io import encode, open_image, rgb_profile, source_format, upright_rgb
+from bot.media.image_io import (
+    damaged_issue,
+    encode,
+    open_image,
+    rgb_profile,
+    source_format,
+    upright_rgb,
+)
 from bot.media.issues import MediaError, MediaIssue, dims, hard, mb_en, mb_id, soft
 
+log = logging.getLogger(__name__)
 CHANNEL_NAMES = {"instagram": "Instagram", "telegram": "Telegram", "line": "LINE"}
 
 
@@ -39,11 +50,12 @@ def check_poster(data: bytes, channels: Iterable[str]) -> PosterCheck:
     except MediaError as exc:
         return PosterCheck(errors=(exc.issue,), warnings=())
     fmt = source_format(image)
-    icc = rgb_profile(image)
-    image, notes = upright_rgb(image)
     out_fmt = output_format(fmt, targets)
-    changed = bool(notes) or out_fmt != fmt
-    normalised = encode(image, out_fmt, icc) if changed else data
+    try:
+        image, notes, normalised = _normalise(image, data, out_fmt)
+    except Exception:  # decoded yet unconvertible: refuse it rather than crash the bot
+        log.exception("poster decoded but could not be normalised")
+        return PosterCheck(errors=(damaged_issue(),), warnings=(), format=fmt)
     issues = [
         *shape_issues(image.width, image.height, targets),
         *size_issues(len(normalised), targets),
@@ -58,6 +70,17 @@ def check_poster(data: bytes, channels: Iterable[str]) -> PosterCheck:
         normalised=normalised,
         normalised_format=out_fmt,
     )
+
+
+def _normalise(image: Image.Image, data: bytes, out_fmt: str
+               ) -> tuple[Image.Image, set[str], bytes]:
+    """Upright RGB in the publishing format; the original bytes when nothing had to change."""
+    icc = rgb_profile(image)
+    source = source_format(image)
+    image, notes = upright_rgb(image)
+    if not notes and out_fmt == source:
+        return image, notes, data
+    return image, notes, encode(image, out_fmt, icc)
 
 
 def output_format(source: str, targets: set[str]) -> str:

@@ -266,3 +266,22 @@ def test_animated_webp_warns_that_only_the_first_frame_is_published():
     assert check.ok and codes(check.warnings) == ["poster_is_animated"]
     red, green, blue = opened(check.normalised).getpixel((10, 10))  # lossy WebP: near red
     assert red > 240 and green < 15 and blue < 15
+
+
+def test_a_16_bit_grey_png_keeps_its_tones_instead_of_turning_white():
+    grey16 = Image.new("I;16", (400, 400), 30000)  # 30000 / 65535 ≈ 46 % grey
+    check = check_poster(encode(grey16, "PNG"), ["line"])
+    assert check.ok
+    assert opened(check.normalised).getpixel((10, 10)) == (117, 117, 117)
+
+
+def test_an_rgb_colour_profile_survives_normalising_and_a_cmyk_one_does_not():
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    exif = Image.Exif()
+    exif[0x0112] = 3  # upside down: forces a re-encode
+    rotated = encode(Image.new("RGB", (400, 500)), "JPEG", exif=exif.tobytes(), icc_profile=srgb)
+    assert opened(check_poster(rotated, ["line"]).normalised).info.get("icc_profile") == srgb
+    cmyk = encode(Image.new("CMYK", (400, 500)), "JPEG", icc_profile=srgb)
+    assert "icc_profile" not in opened(check_poster(cmyk, ["line"]).normalised).info
