@@ -1,7 +1,12 @@
-"""`humas-bot run`: start the platforms that are configured."""
+"""`humas-bot run`: start the platforms that are configured, until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import signal
+
+from bot.app import App
 from bot.cli import fail
 from bot.config import Settings
 
@@ -13,6 +18,23 @@ NO_PLATFORM = (
 
 
 def run(settings: Settings) -> None:
-    if settings.telegram_token is None and settings.line_access_token is None:
+    if settings.telegram_token is None:
         fail(NO_PLATFORM)
-    fail("the Telegram and LINE adapters are not built yet (issues 3 and 5)")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(_main(settings))
+
+
+async def _main(settings: Settings) -> None:
+    from bot.handlers.telegram.application import serve
+
+    app = await App.open(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        logging.info("humas-bot: flow %s, database %s", app.flow.name, settings.database)
+        await serve(app, stop)
+    finally:
+        await app.close()

@@ -29,9 +29,14 @@ class People:
         self, platform: str, external_id: str | int, name: str = "", language: str = "id",
         username: str = "",
     ) -> int:
-        """The person behind a platform identity, created on first sight."""
+        """The person behind a platform identity, created on first sight; a name the
+        platform now gives replaces an empty or older one."""
         found = await self.find(platform, external_id)
         if found is not None:
+            if name:
+                await self.tx.execute(
+                    "UPDATE people SET name = ? WHERE id = ? AND name <> ?", (name, found, name)
+                )
             return found
         person_id = await self.tx.execute(
             "INSERT INTO people (name, language, preferred_platform, created_at) VALUES (?, ?, ?, ?)",

@@ -12,9 +12,19 @@ from dataclasses import dataclass
 from bot.domain.engine import Act
 
 _SHORT = {
-    Act.APPROVE: "ap", Act.REJECT: "rj", Act.RETURN: "rt", Act.DISPOSE: "ds",
-    Act.INSTRUCT: "in", Act.UPLOAD: "up", Act.CONFIRM: "cf", Act.CHOOSE_CHANNELS: "ch",
-    Act.PUBLISH: "pb", Act.ARCHIVE: "ar", Act.EVALUATE: "ev",
+    Act.APPROVE: "ap",
+    Act.REJECT: "rj",
+    Act.RETURN: "rt",
+    Act.DISPOSE: "ds",
+    Act.INSTRUCT: "in",
+    Act.UPLOAD: "up",
+    Act.CONFIRM: "cf",
+    Act.CHOOSE_CHANNELS: "ch",
+    Act.PUBLISH: "pb",
+    Act.ARCHIVE: "ar",
+    Act.EVALUATE: "ev",
+    Act.SUBMIT: "sb",  # never offered today, but encode must not raise on any act
+    Act.CANCEL: "cn",
 }
 _LONG = {short: act for act, short in _SHORT.items()}
 
@@ -36,13 +46,12 @@ def encode(button: StepButton) -> str:
 def decode(data: str) -> StepButton | None:
     """None for anything that is not well-formed approval data."""
     parts = data.split("|")
-    if len(parts) not in (5, 6) or parts[0] != "a" or parts[4] not in _LONG:
+    if len(parts) not in (5, 6) or parts[0] != "a" or not parts[1] or parts[4] not in _LONG:
         return None
-    try:
-        version, step_index = int(parts[2]), int(parts[3])
-    except ValueError:
-        return None
-    return StepButton(parts[1], version, step_index, _LONG[parts[4]], parts[5] if len(parts) == 6 else "")
+    if not all(part.isascii() and part.isdigit() for part in parts[2:4]):
+        return None  # int() would take "-1", " 1", "1_0": encode never writes them
+    arg = parts[5] if len(parts) == 6 else ""
+    return StepButton(parts[1], int(parts[2]), int(parts[3]), _LONG[parts[4]], arg)
 
 
 def intake(action: str, value: str = "") -> str:

@@ -49,7 +49,10 @@ class Intake:
         if not rules.allow_revision:
             parts.append(t("start.rule_no_revision", lang))
         text = t(
-            "start.greeting", lang, office=self.flow.office, channels=", ".join(rules.channels),
+            "start.greeting",
+            lang,
+            office=self.flow.office,
+            channels=", ".join(rules.channels),
             rules="; ".join(parts) or t("start.rule_none", lang),
         )
         return Reply(text)
@@ -104,10 +107,15 @@ class Intake:
         if draft is None:
             return [Reply(t("intake.nothing", who.lang))]
         if draft.question != "media":
-            return [Reply(t("rule.use_buttons", who.lang) if draft.question in (SUMMARY, CHOOSE_FIELD)
-                          else Violation("required", draft.question).message(who.lang)),
-                    *self.ask(draft, who.lang)]
-        ref, refusal = accept_upload(self.app, data, filename, mime, who.lang)
+            return [
+                Reply(
+                    t("rule.use_buttons", who.lang)
+                    if draft.question in (SUMMARY, CHOOSE_FIELD)
+                    else Violation("required", draft.question).message(who.lang)
+                ),
+                *self.ask(draft, who.lang),
+            ]
+        ref, refusal = await accept_upload(self.app, data, filename, mime, who.lang)
         if ref is None:
             return [Reply(refusal), *self.ask(draft, who.lang)]
         new, problems = intake.add_media(draft, ref)
@@ -150,14 +158,20 @@ class Intake:
         if question == SUMMARY:
             return [self.summary(draft, lang)]
         if question == CHOOSE_FIELD:
-            buttons = [[Button(t(f"field.{name}", lang), callbacks.intake("edit", name))]
-                       for name in intake.fields_for(self.flow)]
+            buttons = [
+                [Button(t(f"field.{name}", lang), callbacks.intake("edit", name))]
+                for name in intake.fields_for(self.flow)
+            ]
             back = [Button(t("btn.back", lang), callbacks.intake("edit", SUMMARY))]
             return [Reply(t("ask.choose_field", lang), [*buttons, back])]
         if question == "publish_date":
             earliest = earliest_date(self.flow.rules, self._today())
-            return [Reply(t("ask.publish_date", lang, earliest=format_date(earliest)),
-                          self._date_buttons(earliest, lang))]
+            return [
+                Reply(
+                    t("ask.publish_date", lang, earliest=format_date(earliest)),
+                    self._date_buttons(earliest, lang),
+                )
+            ]
         if question == "slot":
             slots = [Button(w.label(), callbacks.intake("slot", w.label())) for w in self.flow.rules.windows]
             return [Reply(t("ask.slot", lang), [slots])]
@@ -171,11 +185,13 @@ class Intake:
         content = draft.content()
         revision = t("intake.summary_revision", lang, code=draft.code) if draft.code else ""
         text = t("intake.summary", lang, revision=revision, lines=describe(content, lang))
-        buttons = [[
-            Button(t("btn.send", lang), callbacks.intake("send")),
-            Button(t("btn.edit", lang), callbacks.intake("edit", CHOOSE_FIELD)),
-            Button(t("btn.cancel", lang), callbacks.intake("cancel")),
-        ]]
+        buttons = [
+            [
+                Button(t("btn.send", lang), callbacks.intake("send")),
+                Button(t("btn.edit", lang), callbacks.intake("edit", CHOOSE_FIELD)),
+                Button(t("btn.cancel", lang), callbacks.intake("cancel")),
+            ]
+        ]
         return Reply(text, buttons, media=content.media[:1])
 
     def _date_buttons(self, earliest: date, lang: str) -> list[list[Button]]:
@@ -207,13 +223,30 @@ class Intake:
             await Repos(tx).drafts.delete(who.person_id)
         step = self.flow.step(state.step_id)
         if draft.code:
-            return [Reply(t("intake.resubmitted", who.lang, code=state.code, version=state.version,
-                            step=step.name.get(who.lang)))]
-        return [Reply(t(
-            "intake.receipt", who.lang, code=state.code, subject=content.subject_line(),
-            step=step.name.get(who.lang), role=self.flow.role_name(step.role, who.lang),
-            standard=format_duration(step.standard, who.lang),
-        ))]
+            return [
+                Reply(
+                    t(
+                        "intake.resubmitted",
+                        who.lang,
+                        code=state.code,
+                        version=state.version,
+                        step=step.name.get(who.lang),
+                    )
+                )
+            ]
+        return [
+            Reply(
+                t(
+                    "intake.receipt",
+                    who.lang,
+                    code=state.code,
+                    subject=content.subject_line(),
+                    step=step.name.get(who.lang),
+                    role=self.flow.role_name(step.role, who.lang),
+                    standard=format_duration(step.standard, who.lang),
+                )
+            )
+        ]
 
     async def _fix_first(self, who: Who, draft: Draft, violations: list[Violation]) -> list[Reply]:
         """A rule broken at submission (say the date came too close): ask that field again."""
@@ -250,9 +283,13 @@ def describe(content: Content, lang: str) -> str:
     """The request's fields, one per line, as the client and the reviewers read them."""
     media = ", ".join(f"{m.kind} {m.width}×{m.height}" if m.width else m.kind for m in content.media)
     rows = [
-        ("title", content.title), ("organisation", content.organisation), ("media", media),
-        ("caption", content.caption), ("contact", content.contact.label() if content.contact else ""),
+        ("title", content.title),
+        ("organisation", content.organisation),
+        ("media", media),
+        ("caption", content.caption),
+        ("contact", content.contact.label() if content.contact else ""),
         ("publish_date", long_date(content.publish_date, lang) if content.publish_date else ""),
-        ("slot", f"{content.slot} WIB" if content.slot else ""), ("notes", content.notes),
+        ("slot", f"{content.slot} WIB" if content.slot else ""),
+        ("notes", content.notes),
     ]
     return "\n".join(f"{t(f'field.{name}', lang)}: {value or '-'}" for name, value in rows)

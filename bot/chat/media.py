@@ -3,6 +3,8 @@ and stamp the flow's footer on posters. The original is kept beside the stamped 
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.app import App
 from bot.domain.request import MediaRef
 from bot.i18n import t
@@ -13,10 +15,15 @@ from bot.media.video import check_video, sniff_video
 _IMAGE_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
-def accept_upload(
+async def accept_upload(
     app: App, data: bytes, filename: str, mime: str, lang: str
 ) -> tuple[MediaRef | None, str]:
-    """The stored file's reference, or None and what to tell the client."""
+    """The stored file's reference, or None and what to tell the client. Pillow's work runs
+    in a thread so that one large poster does not hold up everyone else's updates."""
+    return await asyncio.to_thread(_accept, app, data, filename, lang)
+
+
+def _accept(app: App, data: bytes, filename: str, lang: str) -> tuple[MediaRef | None, str]:
     channels = app.flow.rules.channels
     if sniff_video(data[:64]) not in (None, "image"):
         return _accept_video(app, data, filename, channels, lang)
@@ -25,8 +32,13 @@ def accept_upload(
         return None, t("intake.media_refused", lang, message=_first(check.errors, lang))
     sha = app.files.put(check.normalised)
     ref = MediaRef(
-        sha256=sha, kind="image", mime=_IMAGE_MIME.get(check.normalised_format or "", "image/jpeg"),
-        size=len(check.normalised), filename=filename, width=check.width, height=check.height,
+        sha256=sha,
+        kind="image",
+        mime=_IMAGE_MIME.get(check.normalised_format or "", "image/jpeg"),
+        size=len(check.normalised),
+        filename=filename,
+        width=check.width,
+        height=check.height,
         warnings=[(w.message("id"), w.message("en")) for w in check.warnings],
     )
     if app.flow.rules.footer is not None:
@@ -41,7 +53,11 @@ def _accept_video(app: App, data: bytes, filename: str, channels: list[str], lan
         return None, t("intake.media_refused", lang, message=_first(check.errors, lang))
     sha = app.files.put(data)
     ref = MediaRef(
-        sha256=sha, kind="video", mime=f"video/{check.container}", size=len(data), filename=filename,
+        sha256=sha,
+        kind="video",
+        mime=f"video/{check.container}",
+        size=len(data),
+        filename=filename,
         warnings=[(w.message("id"), w.message("en")) for w in check.warnings],
     )
     return ref, ""

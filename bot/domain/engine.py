@@ -135,7 +135,8 @@ def start(flow: Flow, code: str, content: Content, requester: Actor, now: dateti
 
 def apply(flow: Flow, state: RequestState, action: Action, actor: Actor, now: datetime) -> Outcome:
     """Apply one action at the current step, or raise Refused with the reason."""
-    step = _check_may_act(flow, state, action, actor)
+    step = check(flow, state, action, actor)
+    _check_given(action)
     if action.act == Act.CHOOSE_CHANNELS:
         state = _with_channels(flow, state, action.channels)
     if action.act == Act.UPLOAD:
@@ -175,7 +176,8 @@ def cancel(state: RequestState, actor: Actor, now: datetime) -> Outcome:
     return Outcome(new, [event], [])
 
 
-def _check_may_act(flow: Flow, state: RequestState, action: Action, actor: Actor) -> Step:
+def check(flow: Flow, state: RequestState, action: Action, actor: Actor) -> Step:
+    """The current step if the actor may take this act on it now; Refused otherwise."""
     if state.status.closed:
         raise Refused("closed", code=state.code, status=t(f"status.{state.status}"))
     step = flow.step(state.step_id)
@@ -188,11 +190,15 @@ def _check_may_act(flow: Flow, state: RequestState, action: Action, actor: Actor
         raise Refused("no_role", role=flow.role_name(step.role))
     if action.act not in allowed_acts(step):
         raise Refused("not_allowed", action=action.act.value, step=step.name.id)
+    return step
+
+
+def _check_given(action: Action) -> None:
+    """What the act itself must carry: a reason, a file."""
     if action.act in _NEEDS_NOTE and not action.note.strip():
         raise Refused("note_required")
     if action.act == Act.UPLOAD and not action.media:
         raise Refused("media_required")
-    return step
 
 
 def _advance(flow: Flow, state: RequestState, step: Step, event: Event, now: datetime) -> Outcome:

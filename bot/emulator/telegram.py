@@ -895,12 +895,16 @@ class TelegramEmulator:
             raise LookupError(f"no button {button_text!r}; shown: {[b['text'] for b in buttons]}")
         if "callback_data" not in button:
             raise ValueError(f"button {button_text!r} has no callback_data: {button}")
+        return await self.inject_callback(user, current, button["callback_data"])
+
+    async def inject_callback(self, user: SimUser, message: Message, data: str) -> str:
+        """A callback query carrying any data, as a forged or replayed button press would."""
         query = {
             "id": str(next(self._ids) * 1000003),
             "from": user.info(),
-            "message": copy.deepcopy(current),
-            "chat_instance": str(abs(hash((current["chat"]["id"], self.bot_id)))),
-            "data": button["callback_data"],
+            "message": copy.deepcopy(message),
+            "chat_instance": str(abs(hash((message["chat"]["id"], self.bot_id)))),
+            "data": data,
         }
         self._open_queries[query["id"]] = query
         self._push_update("callback_query", query)

@@ -231,3 +231,123 @@ TEXTS |= {
     "btn.back": ("↩️ Kembali", "↩️ Back"),
     "notes.none": ("Tidak ada", "None"),
 }
+
+TEXTS |= {
+    # request cards and approvals (bot/chat/cards.py, bot/chat/approvals.py)
+    "card.header": (
+        "📋 {code} (versi {version})\nLangkah {number}/{total}: {step}\n"
+        "Pelaksana: {role} · Standar waktu: {standard}{deadline}",
+        "📋 {code} (version {version})\nStep {number}/{total}: {step}\n"
+        "Acts: {role} · Time standard: {standard}{deadline}",
+    ),
+    "card.deadline": (" · Batas: {when} WIB", " · Due: {when} WIB"),
+    "card.needs": ("Kelengkapan: {needs}", "Needs: {needs}"),
+    "card.subject": ("Subjek: {subject}", "Subject: {subject}"),
+    "card.warnings": ("⚠️ Perlu diperhatikan:", "⚠️ Please note:"),
+    "card.stamped": (
+        "Pratinjau poster dengan footer {office} terlampir.",
+        "The poster preview with the {office} footer is attached.",
+    ),
+    "card.decided": (
+        "{mark} {act} oleh {name} ({role}), {when} WIB.",
+        "{mark} {act} by {name} ({role}), {when} WIB.",
+    ),
+    "card.note": ("Catatan: {note}", "Note: {note}"),
+    "act.submit": ("Diajukan", "Submitted"),
+    "act.confirm": ("Dikonfirmasi", "Confirmed"),
+    "act.dispose": ("Didisposisikan", "Disposed"),
+    "act.instruct": ("Diinstruksikan", "Instructed"),
+    "act.upload": ("Hasil diunggah", "Result uploaded"),
+    "act.approve": ("Disetujui", "Approved"),
+    "act.reject": ("Ditolak", "Rejected"),
+    "act.return": ("Dikembalikan untuk revisi", "Returned for revision"),
+    "act.choose_channels": ("Kanal dipilih", "Channels chosen"),
+    "act.publish": ("Dipublikasikan", "Published"),
+    "act.archive": ("Diarsipkan", "Archived"),
+    "act.evaluate": ("Dievaluasi", "Evaluated"),
+    "act.cancel": ("Dibatalkan", "Cancelled"),
+    "btn.approve": ("✅ Setujui", "✅ Approve"),
+    "btn.reject": ("❌ Tolak", "❌ Reject"),
+    "btn.return": ("↩️ Kembalikan untuk revisi", "↩️ Return for revision"),
+    "btn.dispose": ("📨 Disposisi", "📨 Dispose"),
+    "btn.instruct": ("📨 Instruksikan", "📨 Instruct"),
+    "btn.upload": ("📤 Unggah hasil", "📤 Upload the result"),
+    "btn.confirm": ("✅ Konfirmasi", "✅ Confirm"),
+    "btn.choose_channels": ("💾 Simpan pilihan kanal", "💾 Save channel choice"),
+    "btn.publish": ("📢 Tandai sudah dipublikasikan", "📢 Mark as published"),
+    "btn.archive": ("🗄 Arsipkan", "🗄 Archive"),
+    "btn.evaluate": ("📝 Evaluasi", "📝 Evaluate"),
+    "btn.revise": ("✏️ Revisi permohonan", "✏️ Revise the request"),
+    "ask.reason.reject": (
+        "Tulis alasan penolakan {code} (balas pesan ini):",
+        "Write the reason for rejecting {code} (reply to this message):",
+    ),
+    "ask.reason.return": (
+        "Tulis apa yang harus direvisi pada {code} (balas pesan ini):",
+        "Write what must be revised in {code} (reply to this message):",
+    ),
+    "ask.reason.note": (
+        "Tulis catatan {act} untuk {code} (balas pesan ini; \"-\" bila tanpa catatan):",
+        "Write the {act} note for {code} (reply to this message; \"-\" for none):",
+    ),
+    "ask.upload": (
+        "Kirim berkas hasil (poster/video) untuk {code}.",
+        "Send the resulting file (poster or video) for {code}.",
+    ),
+    "tap.done": ("Tercatat: {act}", "Recorded: {act}"),
+    "tap.unknown": ("Tombol ini tidak dikenali.", "This button is not recognised."),
+    "tap.unknown_request": ("Permohonan tidak ditemukan.", "Request not found."),
+    "tap.toggled": ("Pilihan kanal: {channels}", "Channels chosen: {channels}"),
+    "tap.no_channels": ("Pilih minimal satu kanal.", "Choose at least one channel."),
+    "notice.decision": (
+        "{mark} {code}: {act} pada langkah \"{step}\" oleh {role}.{note}",
+        "{mark} {code}: {act} at step \"{step}\" by {role}.{note}",
+    ),
+    "notice.next": ("Berikutnya: {step} ({role}).", "Next: {step} ({role})."),
+    "notice.rejected_new": (
+        "Permohonan ini ditutup. Bila ingin tetap dipublikasikan, ajukan permohonan baru dengan /ajukan.",
+        "This request is closed. To publish anyway, submit a new request with /ajukan.",
+    ),
+    "notice.returned": (
+        "↩️ {code} dikembalikan untuk revisi oleh {role}.\nCatatan: {note}\n"
+        "Tekan Revisi, ubah bagian yang diminta, lalu kirim ulang.",
+        "↩️ {code} was returned for revision by {role}.\nNote: {note}\n"
+        "Tap Revise, change what is asked, then send it again.",
+    ),
+    "notice.done": (
+        "🎉 {code} selesai: {title} telah dipublikasikan dan diarsipkan.",
+        "🎉 {code} is done: {title} has been published and archived.",
+    ),
+    "notice.closed_rejected": ("❌ {code} ditolak dan ditutup.", "❌ {code} was rejected and closed."),
+}
+
+TEXTS |= {
+    "status.header": ("Permohonan Anda:", "Your requests:"),
+    "status.line": ("• {code} v{version}: {title}: {status}, langkah: {step}",
+                    "• {code} v{version}: {title}: {status}, step: {step}"),
+    "status.none": ("Anda belum punya permohonan. Ketik /ajukan.", "You have no requests yet. Type /ajukan."),
+    "queue.none": ("Tidak ada permohonan yang menunggu tindakan Anda.", "Nothing is waiting for your action."),
+    "queue.header": ("{count} permohonan menunggu tindakan Anda:", "{count} requests wait for your action:"),
+    "roles.none": (
+        "Anda belum memegang peran. Minta kode undangan kepada admin, lalu kirim /gabung KODE.",
+        "You hold no role. Ask the admin for an invite code, then send /gabung CODE.",
+    ),
+    "roles.list": ("Peran Anda: {roles}", "Your roles: {roles}"),
+    "roles.joined": ("Selamat, Anda kini memegang peran {role}.", "You now hold the role {role}."),
+    "roles.bad_code": (
+        "Kode undangan tidak dikenal atau sudah dipakai.",
+        "The invite code is unknown or already used.",
+    ),
+    "roles.usage": ("Kirim /gabung KODE, dengan kode dari admin.", "Send /gabung CODE, with the admin's code."),
+    "lang.switched": ("Bahasa: Indonesia.", "Language: English."),
+}
+
+TEXTS |= {
+    "error.internal": (
+        "Maaf, terjadi gangguan. Isian Anda sebelumnya tetap tersimpan; silakan ulangi pesan "
+        "terakhir. / Sorry, something went wrong. Your earlier answers are kept; please send "
+        "your last message again.",
+        "Sorry, something went wrong. Your earlier answers are kept; please send your last "
+        "message again.",
+    ),
+}

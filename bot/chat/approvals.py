@@ -1,0 +1,249 @@
+"""Role holders acting on requests, for every platform: button taps, the reason or note a
+tap asks for, uploads, channel choices; and the notices the outbox carries to people.
+
+A tap names a request, version, step and act; whether the presser may act is decided by
+the service, from the database, at the moment of the press.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.app import App
+from bot.chat import callbacks, cards
+from bot.chat.callbacks import StepButton
+from bot.chat.media import accept_upload
+from bot.chat.replies import Reply
+from bot.domain import engine
+from bot.domain.engine import Act, Action, Outcome, Refused
+from bot.i18n import LANGUAGES, t
+from bot.services.requests import UnknownRequest
+from storage.repositories import Repos
+
+NEEDS_TEXT = {Act.REJECT, Act.RETURN, Act.DISPOSE, Act.INSTRUCT, Act.EVALUATE}
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A step was acted on: the other holders' prompts for it get this line instead."""
+
+    code: str
+    step_id: str
+    version: int
+    decider_id: int
+    lines: dict[str, str]  # language -> the line saying who decided what
+
+
+@dataclass
+class TapResult:
+    popup: str = ""
+    replies: list[Reply] = field(default_factory=list)
+    edit: Reply | None = None  # the tapped message, replaced
+    decided: Decided | None = None
+
+
+class Approvals:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.flow = app.flow
+
+    async def on_tap(self, person_id: int, lang: str, data: str, channel: str) -> TapResult:
+        button = callbacks.decode(data)
+        if button is None or not 0 <= button.step_index < len(self.flow.request_steps):
+            return TapResult(t("tap.unknown", lang))
+        action = Action(button.act, self.flow.request_steps[button.step_index].id, button.version)
+        try:
+            state = await self.app.requests.get(button.code)
+            await self._may(button.code, action, person_id)
+        except UnknownRequest:
+            return TapResult(t("tap.unknown_request", lang))
+        except Refused as refused:
+            return TapResult(refused.message(lang))
+        if button.act in NEEDS_TEXT:
+            return await self._ask_text(person_id, lang, button)
+        if button.act == Act.UPLOAD:
+            await self._pend(person_id, "upload", button)
+            return TapResult(replies=[Reply(t("ask.upload", lang, code=button.code), expect_reply=True)])
+        if button.act == Act.CHOOSE_CHANNELS and button.arg != "save":
+            return await self._toggle(person_id, lang, button, state)
+        if button.act == Act.CHOOSE_CHANNELS:
+            chosen = await self._chosen(person_id, button.code, state.content.channels)
+            if not chosen:
+                return TapResult(t("tap.no_channels", lang))
+            action = Action(button.act, action.step_id, action.version, channels=tuple(chosen))
+        return await self._act(person_id, lang, button.code, action, channel)
+
+    async def on_text(self, person_id: int, lang: str, text: str, channel: str) -> TapResult | None:
+        """The reason or note a tap asked for; None when nothing is pending."""
+        pending = await self._pending(person_id)
+        if pending is None or pending[0] != "note":
+            return None
+        data = pending[1]
+        note = "" if text.strip() == "-" and data["act"] not in ("reject", "return") else text.strip()
+        action = Action(Act(data["act"]), data["step_id"], data["version"], note=note)
+        return await self._act(person_id, lang, data["code"], action, channel)
+
+    async def on_file(
+        self, person_id: int, lang: str, data: bytes, filename: str, mime: str, channel: str
+    ) -> TapResult | None:
+        pending = await self._pending(person_id)
+        if pending is None or pending[0] != "upload":
+            return None
+        ref, refusal = await accept_upload(self.app, data, filename, mime, lang)
+        if ref is None:
+            return TapResult(replies=[Reply(refusal)])
+        info = pending[1]
+        action = Action(Act.UPLOAD, info["step_id"], info["version"], media=(ref,))
+        return await self._act(person_id, lang, info["code"], action, channel)
+
+    async def has_pending(self, person_id: int) -> bool:
+        return await self._pending(person_id) is not None
+
+    # Reading ------------------------------------------------------------------------------
+
+    async def queue(self, person_id: int, lang: str) -> list[Reply]:
+        waiting = await self.app.requests.waiting_for(person_id)
+        if not waiting:
+            return [Reply(t("queue.none", lang))]
+        zone = self.app.settings.zone
+        header = Reply(t("queue.header", lang, count=len(waiting)))
+        return [header, *(cards.step_card(self.flow, state, lang, zone) for state in waiting)]
+
+    async def status(self, person_id: int, lang: str) -> Reply:
+        mine = await self.app.requests.mine(person_id)
+        if not mine:
+            return Reply(t("status.none", lang))
+        lines = [t("status.header", lang)]
+        for state in mine:
+            step = self.flow.step(state.step_id)
+            lines.append(
+                t(
+                    "status.line",
+                    lang,
+                    code=state.code,
+                    version=state.version,
+                    title=state.content.title,
+                    status=t(f"status.{state.status}", lang),
+                    step=step.name.get(lang),
+                )
+            )
+        return Reply("\n".join(lines))
+
+    async def notice(self, row: dict, lang: str) -> Reply | None:
+        """The message an outbox notice row becomes; None if it no longer applies."""
+        payload = row["payload"]
+        state = await self.app.requests.get(payload["code"])
+        if payload["kind"] == "prompt":
+            if state.step_id != payload["step_id"] or state.status.closed or state.status != "active":
+                return None  # the request moved on before this prompt went out
+            return cards.step_card(self.flow, state, lang, self.app.settings.zone)
+        return cards.notice_reply(self.flow, state, payload, lang)
+
+    async def prompt_messages(self, code: str, step_id: str) -> list[dict]:
+        """Delivered prompts for a step: the messages to edit once someone decides."""
+        async with self.app.db.reading() as tx:
+            repos = Repos(tx)
+            request_id = await repos.requests.id_of(code)
+            rows = await repos.outbox.for_request(request_id, "notice") if request_id else []
+        return [
+            row
+            for row in rows
+            if row["status"] == "sent"
+            and row["payload"]["kind"] == "prompt"
+            and row["payload"]["step_id"] == step_id
+        ]
+
+    # Acting -------------------------------------------------------------------------------
+
+    async def _may(self, code: str, action: Action, person_id: int) -> None:
+        """Refused now, before asking for a reason the presser could not use."""
+        async with self.app.db.reading() as tx:
+            repos = Repos(tx)
+            state = await repos.requests.get(code)
+            if state is None:
+                raise UnknownRequest(code)
+            roles = frozenset(await repos.roles.of(person_id))
+        engine.check(self.flow, state, action, engine.Actor(person_id, roles))
+
+    async def _act(self, person_id: int, lang: str, code: str, action: Action, channel: str) -> TapResult:
+        try:
+            outcome = await self.app.requests.act(code, action, person_id, channel)
+        except Refused as refused:
+            await self._clear(person_id)
+            return TapResult(refused.message(lang), replies=[Reply(refused.message(lang))])
+        except UnknownRequest:
+            return TapResult(t("tap.unknown_request", lang))
+        await self._clear(person_id)
+        return await self._done(person_id, lang, outcome, action)
+
+    async def _done(self, person_id: int, lang: str, outcome: Outcome, action: Action) -> TapResult:
+        event = outcome.events[0]
+        async with self.app.db.reading() as tx:
+            person = await Repos(tx).people.get(person_id)
+        name = person["name"] if person else ""
+        lines = {
+            language: cards.decided_line(
+                self.flow,
+                action.act,
+                event.role,
+                name,
+                event.at,
+                self.app.settings.zone,
+                language,
+                event.note,
+            )
+            for language in LANGUAGES
+        }
+        decided = Decided(outcome.state.code, action.step_id, action.version, person_id, lines)
+        popup = t("tap.done", lang, act=t(f"act.{action.act.value}", lang))
+        return TapResult(
+            popup,
+            replies=[Reply(lines[lang])] if action.act in NEEDS_TEXT | {Act.UPLOAD} else [],
+            decided=decided,
+        )
+
+    async def _ask_text(self, person_id: int, lang: str, button: StepButton) -> TapResult:
+        await self._pend(person_id, "note", button)
+        key = (
+            f"ask.reason.{button.act.value}" if button.act in (Act.REJECT, Act.RETURN) else "ask.reason.note"
+        )
+        text = t(key, lang, code=button.code, act=t(f"act.{button.act.value}", lang).lower())
+        return TapResult(replies=[Reply(text, expect_reply=True)])
+
+    async def _toggle(self, person_id: int, lang: str, button: StepButton, state) -> TapResult:
+        channels = self.flow.rules.channels
+        if not button.arg.isdigit() or int(button.arg) >= len(channels):
+            return TapResult(t("tap.unknown", lang))
+        chosen = await self._chosen(person_id, button.code, state.content.channels)
+        channel_name = channels[int(button.arg)]
+        chosen = (
+            [c for c in chosen if c != channel_name] if channel_name in chosen else [*chosen, channel_name]
+        )
+        async with self.app.db.transaction() as tx:
+            await Repos(tx).pending.set(person_id, "channels", {"code": button.code, "chosen": chosen})
+        edit = cards.step_card(self.flow, state, lang, self.app.settings.zone, selected=chosen)
+        return TapResult(t("tap.toggled", lang, channels=", ".join(chosen) or "-"), edit=edit)
+
+    async def _chosen(self, person_id: int, code: str, default: list[str]) -> list[str]:
+        pending = await self._pending(person_id)
+        if pending and pending[0] == "channels" and pending[1]["code"] == code:
+            return list(pending[1]["chosen"])
+        return list(default)
+
+    async def _pend(self, person_id: int, kind: str, button: StepButton) -> None:
+        data = {
+            "code": button.code,
+            "version": button.version,
+            "act": button.act.value,
+            "step_id": self.flow.request_steps[button.step_index].id,
+        }
+        async with self.app.db.transaction() as tx:
+            await Repos(tx).pending.set(person_id, kind, data)
+
+    async def _pending(self, person_id: int) -> tuple[str, dict] | None:
+        async with self.app.db.reading() as tx:
+            return await Repos(tx).pending.get(person_id)
+
+    async def _clear(self, person_id: int) -> None:
+        async with self.app.db.transaction() as tx:
+            await Repos(tx).pending.clear(person_id)

@@ -1,0 +1,201 @@
+"""Telegram updates in, Replies out: each handler finds the person, calls the chat layer
+once, and renders what it answers. No SOP logic lives here."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.app import App
+from bot.chat import callbacks
+from bot.chat.approvals import Approvals, TapResult
+from bot.chat.intake import Intake, Who
+from bot.chat.replies import Reply
+from bot.domain.request import Contact
+from bot.handlers.telegram import render
+from bot.handlers.telegram.notify import Notifier
+from bot.i18n import pick_language, t
+from storage.repositories import Repos
+
+log = logging.getLogger(__name__)
+PLATFORM = "telegram"
+IMAGE_OR_VIDEO = ("image/", "video/")
+
+
+class TelegramHandlers:
+    def __init__(self, app: App, notifier: Notifier) -> None:
+        self.app = app
+        self.intake = Intake(app)
+        self.approvals = Approvals(app)
+        self.notifier = notifier
+
+    async def who(self, update: Update) -> Who | None:
+        """The person behind the update, created on first sight; None for a repeated update."""
+        user = update.effective_user
+        if user is None:
+            return None
+        async with self.app.db.transaction() as tx:
+            repos = Repos(tx)
+            if not await repos.seen.first_time(PLATFORM, str(update.update_id)):
+                return None
+            person_id = await repos.people.ensure(
+                PLATFORM, user.id, user.full_name, pick_language(user.language_code), user.username or ""
+            )
+            person = await repos.people.get(person_id)
+        return Who(person_id, person["language"], PLATFORM)
+
+    async def reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
+        chat_id = update.effective_chat.id
+        for item in replies:
+            await render.send(context.bot, self.app.files, chat_id, item)
+
+    # Commands -----------------------------------------------------------------------------
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if who := await self.who(update):
+            await self.reply(update, context, [self.intake.greeting(who.lang)])
+
+    async def submit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if who := await self.who(update):
+            await self.reply(update, context, await self.intake.begin(who))
+
+    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if who := await self.who(update):
+            await self.reply(update, context, await self.intake.cancel(who))
+
+    async def status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if who := await self.who(update):
+            await self.reply(update, context, [await self.approvals.status(who.person_id, who.lang)])
+
+    async def queue(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if who := await self.who(update):
+            await self.reply(update, context, await self.approvals.queue(who.person_id, who.lang))
+
+    async def join(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not (who := await self.who(update)):
+            return
+        if not context.args:
+            await self.reply(update, context, [Reply(t("roles.usage", who.lang))])
+            return
+        role = await self.app.people.redeem(context.args[0], who.person_id)
+        text = t("roles.joined", who.lang, role=self.app.flow.role_name(role, who.lang)) if role else \
+            t("roles.bad_code", who.lang)
+        await self.reply(update, context, [Reply(text)])
+
+    async def roles(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not (who := await self.who(update)):
+            return
+        held = sorted(await self.app.people.roles_of(who.person_id))
+        names = ", ".join(f"{self.app.flow.role_name(r, who.lang)} [{r}]" for r in held)
+        text = t("roles.list", who.lang, roles=names) if held else t("roles.none", who.lang)
+        await self.reply(update, context, [Reply(text)])
+
+    async def language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not (who := await self.who(update)):
+            return
+        new = "en" if who.lang == "id" else "id"
+        async with self.app.db.transaction() as tx:
+            await Repos(tx).people.set_language(who.person_id, new)
+        await self.reply(update, context, [Reply(t("lang.switched", new))])
+
+    # Messages -----------------------------------------------------------------------------
+
+    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not (who := await self.who(update)):
+            return
+        text = update.effective_message.text or ""
+        result = await self.approvals.on_text(who.person_id, who.lang, text, PLATFORM)
+        if result is not None:
+            await self.after_tap(update, context, result)
+            return
+        await self.reply(update, context, await self.intake.on_text(who, text))
+
+    async def contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not (who := await self.who(update)):
+            return
+        shared = update.effective_message.contact
+        name = " ".join(part for part in (shared.first_name, shared.last_name) if part)
+        contact = Contact(name=name, phone=shared.phone_number)
+        await self.reply(update, context, await self.intake.on_contact(who, contact))
+
+    async def file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo, an image or video sent as a file, or a video."""
+        if not (who := await self.who(update)):
+            return
+        message = update.effective_message
+        item, filename, mime = _attachment(message)
+        if not mime.startswith(IMAGE_OR_VIDEO) and not message.photo:
+            text = t("intake.unsupported_file", who.lang, name=filename or "-", mime=mime or "?")
+            await self.reply(update, context, [Reply(text)])
+            return
+        refusal = _too_big_to_fetch(item.file_size or 0, self.app, who.lang)
+        if refusal:
+            await self.reply(update, context, [Reply(refusal)])
+            return
+        data = bytes(await (await item.get_file()).download_as_bytearray())
+        result = await self.approvals.on_file(who.person_id, who.lang, data, filename, mime, PLATFORM)
+        if result is not None:
+            await self.after_tap(update, context, result)
+            return
+        await self.reply(update, context, await self.intake.on_file(who, data, filename, mime))
+
+    # Buttons ------------------------------------------------------------------------------
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        who = await self.who(update)
+        if who is None:
+            await query.answer()
+            return
+        data = query.data or ""
+        if (intake_button := callbacks.decode_intake(data)) is not None:
+            await query.answer()
+            action, value = intake_button
+            if action == "revise":
+                replies = await self.intake.revise(who, value)
+            else:
+                replies = await self.intake.on_button(who, action, value)
+            await self.reply(update, context, replies)
+            return
+        result = await self.approvals.on_tap(who.person_id, who.lang, data, PLATFORM)
+        await self.after_tap(update, context, result)
+
+    async def after_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE, result: TapResult) -> None:
+        query = update.callback_query
+        if query is not None:
+            await query.answer(result.popup[:200] or None, show_alert=False)
+            if result.edit is not None:
+                await render.edit(context.bot, query.message.chat_id, query.message.message_id,
+                                  render.is_media(query.message), result.edit)
+        await self.reply(update, context, result.replies)
+        if result.decided is not None:
+            await self.notifier.mark_decided(result.decided)
+        self.notifier.wake()
+
+
+    async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log it, and tell the person their input is kept and to try again."""
+        log.error("update failed", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat and update.effective_user:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(update.effective_chat.id, t("error.internal", "id"))
+
+
+def _attachment(message):
+    if message.photo:
+        return message.photo[-1], "photo.jpg", "image/jpeg"
+    if message.video:
+        return message.video, message.video.file_name or "video.mp4", message.video.mime_type or "video/mp4"
+    document = message.document
+    return document, document.file_name or "", document.mime_type or ""
+
+
+def _too_big_to_fetch(size: int, app: App, lang: str) -> str:
+    from bot.media.video import check_video_download
+
+    issues = check_video_download(size, PLATFORM, self_hosted_api=app.settings.telegram_self_hosted_api)
+    return t("intake.media_refused", lang, message=issues[0].message(lang)) if issues else ""

@@ -1,0 +1,95 @@
+"""Replies rendered as Telegram messages: photos with captions, inline keyboards, a
+contact-request keyboard, ForceReply for a reason. Returns where the buttons landed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest
+
+from bot.chat.replies import Reply
+from storage.files import FileStore
+
+CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
+
+
+@dataclass(frozen=True)
+class Sent:
+    chat_id: int
+    message_id: int
+    has_media: bool
+
+    def as_result(self) -> dict:
+        return {"platform": "telegram", "chat_id": self.chat_id, "message_id": self.message_id,
+                "has_media": self.has_media}
+
+
+def markup(reply: Reply):
+    contact = [b for row in reply.buttons for b in row if b.kind == "contact"]
+    if contact:
+        return ReplyKeyboardMarkup([[KeyboardButton(contact[0].label, request_contact=True)]],
+                                   one_time_keyboard=True, resize_keyboard=True)
+    rows = [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row if b.kind == "action"]
+            for row in reply.buttons]
+    rows = [row for row in rows if row]
+    if rows:
+        return InlineKeyboardMarkup(rows)
+    if reply.expect_reply:
+        return ForceReply(selective=True)
+    return None
+
+
+async def send(bot: Bot, files: FileStore, chat_id: int, reply: Reply) -> Sent:
+    """Send one Reply; the Sent names the message that carries its buttons."""
+    keyboard = markup(reply)
+    text = reply.text[:TEXT_LIMIT]
+    if reply.media:
+        media = reply.media[0]
+        data = files.get(media.sha256)
+        fits = len(text) <= CAPTION_LIMIT
+        caption = text if fits else None
+        buttons = keyboard if fits else None
+        if media.kind == "video":
+            message = await bot.send_video(chat_id, data, caption=caption, reply_markup=buttons)
+        else:
+            message = await bot.send_photo(chat_id, data, caption=caption, reply_markup=buttons)
+        if fits:
+            return Sent(chat_id, message.message_id, True)
+    message = await bot.send_message(chat_id, text, reply_markup=keyboard or _clear_keyboard(reply))
+    return Sent(chat_id, message.message_id, False)
+
+
+def _clear_keyboard(reply: Reply):
+    """Remove a contact keyboard once it is no longer asked for."""
+    return None if reply.buttons else ReplyKeyboardRemove() if reply.text else None
+
+
+async def edit(bot: Bot, chat_id: int, message_id: int, has_media: bool, reply: Reply) -> None:
+    """Replace a message's text (or caption) and buttons; a vanished message is not an error."""
+    keyboard = markup(reply)
+    inline = keyboard if isinstance(keyboard, InlineKeyboardMarkup) else None
+    try:
+        if has_media:
+            await bot.edit_message_caption(chat_id, message_id, caption=reply.text[:CAPTION_LIMIT],
+                                           reply_markup=inline)
+        else:
+            await bot.edit_message_text(reply.text[:TEXT_LIMIT], chat_id, message_id, reply_markup=inline)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower() and "not found" not in str(exc).lower():
+            raise
+
+
+def is_media(message: Message) -> bool:
+    return bool(message.photo or message.video or message.document or message.animation)
