@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.domain.flow import Flow
 from bot.flows.loader import load_flow
 from bot.services.people import PeopleServices
+from bot.services.publishing import Publishing
 from bot.services.requests import RequestServices
 from storage.db import Database
 from storage.files import FileStore
@@ -23,16 +24,18 @@ class App:
     clock: Clock
     requests: RequestServices
     people: PeopleServices
+    publishing: Publishing
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> App:
         flow = load_flow(settings.flow, settings.flows_dir)
         db = await Database.open(settings.database)
         clock = clock or SystemClock()
+        requests = RequestServices(db, flow, clock, settings.zone)
         return cls(
             settings=settings, db=db, flow=flow, files=FileStore.beside(settings.database),
-            clock=clock, requests=RequestServices(db, flow, clock, settings.zone),
-            people=PeopleServices(db, flow),
+            clock=clock, requests=requests, people=PeopleServices(db, flow),
+            publishing=Publishing(db, flow, clock, settings.zone, requests),
         )
 
     async def close(self) -> None:

@@ -147,5 +147,7 @@ class Tx:
 
 
 def _statements(sql: str) -> list[str]:
-    """Split a migration file on semicolons; migrations hold no semicolons in strings."""
-    return [part.strip() for part in sql.split(";") if part.strip()]
+    """Split a migration file on semicolons, after dropping `--` comments (which may hold
+    semicolons of their own); migrations hold no semicolons in strings."""
+    code = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+    return [part.strip() for part in code.split(";") if part.strip()]

@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.domain.engine import Event
 from bot.domain.request import Content, MediaRef, RequestState, Status, request_code
 from storage.db import Tx, utcnow_text
+from storage.push_repos import Broadcasts, Subscribers, Targets
 
 
 class People:
@@ -422,3 +423,6 @@ class Repos:
         self.drafts = Drafts(tx)
         self.seen = Seen(tx)
         self.pending = Pending(tx)
+        self.targets = Targets(tx)
+        self.subscribers = Subscribers(tx)
+        self.broadcasts = Broadcasts(tx)

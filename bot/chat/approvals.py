@@ -16,7 +16,9 @@ from bot.chat.media import accept_upload
 from bot.chat.replies import Reply
 from bot.domain import engine
 from bot.domain.engine import Act, Action, Outcome, Refused
+from bot.domain.flow import Kind
 from bot.i18n import LANGUAGES, t
+from bot.services.publishing import external_channels
 from bot.services.requests import UnknownRequest
 from storage.repositories import Repos
 
@@ -64,6 +66,8 @@ class Approvals:
         if button.act == Act.UPLOAD:
             await self._pend(person_id, "upload", button)
             return TapResult(replies=[Reply(t("ask.upload", lang, code=button.code), expect_reply=True)])
+        if button.act == Act.PUBLISH:
+            return await self._publish(person_id, lang, button, state, channel)
         if button.act == Act.CHOOSE_CHANNELS and button.arg != "save":
             return await self._toggle(person_id, lang, button, state)
         if button.act == Act.CHOOSE_CHANNELS:
@@ -74,8 +78,10 @@ class Approvals:
         return await self._act(person_id, lang, button.code, action, channel)
 
     async def on_text(self, person_id: int, lang: str, text: str, channel: str) -> TapResult | None:
-        """The reason or note a tap asked for; None when nothing is pending."""
+        """The reason, note or link a tap asked for; None when nothing is pending."""
         pending = await self._pending(person_id)
+        if pending is not None and pending[0] == "evidence":
+            return await self._evidence_link(person_id, lang, pending[1], text.strip(), channel)
         if pending is None or pending[0] != "note":
             return None
         data = pending[1]
@@ -98,6 +104,20 @@ class Approvals:
 
     async def has_pending(self, person_id: int) -> bool:
         return await self._pending(person_id) is not None
+
+    async def on_evidence_tap(self, person_id: int, lang: str, data: str) -> TapResult:
+        """A channel on the hand-posting checklist: ask for the post's link."""
+        decoded = callbacks.decode_evidence(data)
+        if decoded is None:
+            return TapResult(t("tap.unknown", lang))
+        code, channel_name = decoded
+        publish = next(s for s in self.flow.request_steps if s.kind == Kind.PUBLISH)
+        if publish.role not in await self.app.people.roles_of(person_id):
+            return TapResult(t("refuse.no_role", lang, role=self.flow.role_name(publish.role, lang)))
+        async with self.app.db.transaction() as tx:
+            await Repos(tx).pending.set(person_id, "evidence", {"code": code, "channel": channel_name})
+        text = t("publish.ask_link", lang, channel=channel_name, code=code)
+        return TapResult(replies=[Reply(text, expect_reply=True)])
 
     # Reading ------------------------------------------------------------------------------
 
@@ -201,6 +221,58 @@ class Approvals:
             replies=[Reply(lines[lang])] if action.act in NEEDS_TEXT | {Act.UPLOAD} else [],
             decided=decided,
         )
+
+    async def _publish(self, person_id: int, lang: str, button: StepButton, state, channel: str) -> TapResult:
+        """Audience toggles, then "now" or "as requested"; the broadcast is queued at once."""
+        audiences = self.flow.rules.audiences
+        chosen = await self._chosen_audiences(person_id, button.code)
+        if button.arg.startswith("a") and button.arg[1:].isdigit() and int(button.arg[1:]) < len(audiences):
+            name = audiences[int(button.arg[1:])]
+            chosen = [a for a in chosen if a != name] if name in chosen else [*chosen, name]
+            async with self.app.db.transaction() as tx:
+                await Repos(tx).pending.set(person_id, "audiences", {"code": button.code, "chosen": chosen})
+            edit = cards.step_card(self.flow, state, lang, self.app.settings.zone, selected=chosen)
+            return TapResult(t("publish.audiences", lang, audiences=", ".join(chosen) or "-"), edit=edit)
+        if button.arg not in ("now", "sched"):
+            return TapResult(t("tap.unknown", lang))
+        at = self.app.publishing.schedule_time(state) if button.arg == "sched" else None
+        try:
+            published = await self.app.publishing.publish(button.code, person_id, chosen, at, channel)
+        except Refused as refused:
+            return TapResult(refused.message(lang), replies=[Reply(refused.message(lang))])
+        await self._clear(person_id)
+        result = await self._done(
+            person_id, lang, published.outcome, Action(Act.PUBLISH, state.step_id, state.version)
+        )
+        when = cards.local(published.due_at, self.app.settings.zone)
+        key = "publish.scheduled" if at else "publish.started"
+        result.replies.append(
+            Reply(t(key, lang, code=button.code, when=when, recipients=published.recipients))
+        )
+        external = external_channels(self.flow, state)
+        if external:
+            result.replies.append(cards.evidence_buttons(button.code, external, set(), lang))
+        return result
+
+    async def _chosen_audiences(self, person_id: int, code: str) -> list[str]:
+        pending = await self._pending(person_id)
+        if pending and pending[0] == "audiences" and pending[1]["code"] == code:
+            return list(pending[1]["chosen"])
+        return []
+
+    async def _evidence_link(
+        self, person_id: int, lang: str, data: dict, url: str, channel: str
+    ) -> TapResult:
+        if not url.startswith(("http://", "https://")):
+            return TapResult(replies=[Reply(t("publish.bad_link", lang), expect_reply=True)])
+        try:
+            await self.app.publishing.record_evidence(data["code"], person_id, data["channel"], url, channel)
+        except (Refused, UnknownRequest) as error:
+            await self._clear(person_id)
+            message = error.message(lang) if isinstance(error, Refused) else t("tap.unknown_request", lang)
+            return TapResult(replies=[Reply(message)])
+        await self._clear(person_id)
+        return TapResult(replies=[Reply(t("publish.evidence_saved", lang, channel=data["channel"], url=url))])
 
     async def _ask_text(self, person_id: int, lang: str, button: StepButton) -> TapResult:
         await self._pend(person_id, "note", button)

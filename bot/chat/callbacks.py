@@ -64,3 +64,15 @@ def decode_intake(data: str) -> tuple[str, str] | None:
     if len(parts) != 3 or parts[0] != "i":
         return None
     return parts[1], parts[2]
+
+
+def evidence(code: str, channel: str) -> str:
+    """Checklist buttons for channels posted by hand: `e|CODE|CHANNEL`."""
+    return f"e|{code}|{channel}"
+
+
+def decode_evidence(data: str) -> tuple[str, str] | None:
+    parts = data.split("|")
+    if len(parts) != 3 or parts[0] != "e":
+        return None
+    return parts[1], parts[2]

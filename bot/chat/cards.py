@@ -81,10 +81,32 @@ def step_buttons(
             for i, c in enumerate(flow.rules.channels)
         ]
         rows += [toggles[i : i + 2] for i in range(0, len(toggles), 2)]
+    if step.kind == Kind.PUBLISH:
+        return rows + publish_buttons(flow, state, lang, selected or [], data)
     for act in allowed_acts(step):
         arg = "save" if act == Act.CHOOSE_CHANNELS else ""
         rows.append([Button(t(f"btn.{act.value}", lang), data(act, arg))])
     return rows
+
+
+def publish_buttons(
+    flow: Flow, state: RequestState, lang: str, audiences: list[str], data
+) -> list[list[Button]]:
+    """Push-info: the audiences to reach (toggles), then now or at the requested time."""
+    toggles = [
+        Button(("☑️ " if a in audiences else "⬜ ") + a, data(Act.PUBLISH, f"a{i}"))
+        for i, a in enumerate(flow.rules.audiences)
+    ]
+    rows = [toggles[i : i + 2] for i in range(0, len(toggles), 2)]
+    rows.append([Button(t("btn.publish_now", lang), data(Act.PUBLISH, "now"))])
+    rows.append([Button(t("btn.publish_schedule", lang), data(Act.PUBLISH, "sched"))])
+    return rows
+
+
+def evidence_buttons(code: str, channels: list[str], done: set[str], lang: str) -> Reply:
+    """The checklist of channels the petugas posts to by hand; a tick asks for the link."""
+    rows = [[Button(("✅ " if c in done else "⬜ ") + c, callbacks.evidence(code, c))] for c in channels]
+    return Reply(t("publish.checklist", lang, code=code), rows)
 
 
 def decided_line(

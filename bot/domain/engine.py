@@ -63,6 +63,7 @@ class Action:
     note: str = ""
     channels: tuple[str, ...] = ()
     media: tuple[MediaRef, ...] = ()
+    data: dict[str, object] = field(default_factory=dict)  # recorded with the event as it is
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ def apply(flow: Flow, state: RequestState, action: Action, actor: Actor, now: da
     if action.act == Act.UPLOAD:
         state = _with_media(state, action.media)
     data = {"channels": list(action.channels)} if action.channels else {}
+    data |= action.data
     event = Event(action.act, step.id, state.version, actor.person_id, step.role, now, action.note, data)
     if action.act == Act.REJECT:
         return _reject(flow, state, step, event, now)

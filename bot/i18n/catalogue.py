@@ -351,3 +351,76 @@ TEXTS |= {
         "message again.",
     ),
 }
+
+TEXTS |= {
+    # push-info (bot/broadcast, bot/chat/publish.py)
+    "refuse.outside_window": (
+        "{given} di luar jam publikasi. Waktu terdekat yang diizinkan: {nearest} WIB.",
+        "{given} is outside the publication hours. The next allowed time: {nearest} WIB.",
+    ),
+    "progress.running": (
+        "📢 Penyebaran {code}: {done}/{total} terkirim, {failed} gagal. Perkiraan sisa waktu: {eta}.",
+        "📢 Broadcasting {code}: {done}/{total} sent, {failed} failed. Time left: about {eta}.",
+    ),
+    "progress.scheduled": (
+        "🕒 {code} dijadwalkan {when} WIB untuk {total} penerima.",
+        "🕒 {code} is scheduled for {when} WIB, {total} recipients.",
+    ),
+    "progress.final": (
+        "✅ Laporan penyebaran {code}: {sent}/{total} terkirim, {failed} gagal, {unknown} tidak pasti.",
+        "✅ Broadcast report {code}: {sent}/{total} sent, {failed} failed, {unknown} unknown.",
+    ),
+    "progress.failed_line": ("• {recipient}: {reason}", "• {recipient}: {reason}"),
+    "progress.unknown_header": (
+        "Tidak pasti terkirim (bot berhenti saat mengirim; tidak dikirim ulang):",
+        "Delivery unknown (the bot stopped while sending; not sent again):",
+    ),
+    "progress.failed_header": ("Gagal:", "Failed:"),
+}
+
+TEXTS |= {
+    "btn.publish_now": ("📢 Sebarkan sekarang", "📢 Broadcast now"),
+    "btn.publish_schedule": ("🕒 Jadwalkan sesuai permintaan", "🕒 Schedule as requested"),
+    "publish.checklist": (
+        "Kanal yang diposting manual untuk {code}: tekan satu, lalu kirim tautan postingannya.",
+        "Channels to post by hand for {code}: tap one, then send the post's link.",
+    ),
+    "publish.ask_link": (
+        "Kirim tautan postingan {channel} untuk {code} (balas pesan ini):",
+        "Send the link of the {channel} post for {code} (reply to this message):",
+    ),
+    "publish.bad_link": ("Tautan harus diawali http:// atau https://.", "A link starts with http:// or https://."),
+    "publish.evidence_saved": ("✅ Bukti {channel} tercatat: {url}", "✅ {channel} evidence recorded: {url}"),
+    "publish.started": (
+        "📢 {code}: penyebaran ke {recipients} penerima dimulai.",
+        "📢 {code}: broadcasting to {recipients} recipients.",
+    ),
+    "publish.scheduled": (
+        "🕒 {code}: dijadwalkan {when} WIB untuk {recipients} penerima.",
+        "🕒 {code}: scheduled for {when} WIB, {recipients} recipients.",
+    ),
+    "publish.audiences": ("Audiens: {audiences}", "Audiences: {audiences}"),
+}
+
+TEXTS |= {
+    "subscribe.menu": (
+        "Pilih audiens yang ingin Anda ikuti (tekan untuk memilih/menghapus). Anda akan menerima "
+        "publikasi untuk audiens tersebut. /berhenti untuk berhenti.\nPilihan saat ini: {chosen}",
+        "Choose the audiences you follow (tap to add or remove). You will receive publications "
+        "for them. /berhenti to stop.\nChosen now: {chosen}",
+    ),
+    "subscribe.stopped": (
+        "Anda berhenti berlangganan. /langganan untuk berlangganan lagi.",
+        "You are unsubscribed. /langganan to subscribe again.",
+    ),
+    "subscribe.not_subscribed": ("Anda belum berlangganan.", "You are not subscribed."),
+    "targets.registered": (
+        "✅ {title} terdaftar sebagai tujuan push-info (audiens: {audiences}).",
+        "✅ {title} is registered as a push-info target (audiences: {audiences}).",
+    ),
+    "targets.not_allowed": (
+        "Hanya admin atau petugas yang dapat mendaftarkan grup ini.",
+        "Only an admin or the petugas can register this group.",
+    ),
+    "targets.all_audiences": ("semua", "all"),
+}

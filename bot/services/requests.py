@@ -53,7 +53,7 @@ class RequestServices:
             actor = await self._actor(repos, requester_id)
             outcome = engine.start(self.flow, code, content, actor, now)
             request_id = await repos.requests.insert(outcome.state, requester_id)
-            await self._record(repos, request_id, outcome, channel)
+            await self.record(repos, request_id, outcome, channel)
         return outcome.state
 
     async def act(self, code: str, action: Action, person_id: int, channel: str = "") -> Outcome:
@@ -66,7 +66,7 @@ class RequestServices:
                 await repos.media.add(ref)
             outcome = engine.apply(self.flow, state, action, actor, self.clock.now())
             request_id = await repos.requests.save(outcome.state, person_id)
-            await self._record(repos, request_id, outcome, channel)
+            await self.record(repos, request_id, outcome, channel)
         return outcome
 
     async def resubmit(self, code: str, content: Content, person_id: int, channel: str = "") -> Outcome:
@@ -81,7 +81,7 @@ class RequestServices:
             actor = await self._actor(repos, person_id)
             outcome = engine.resubmit(self.flow, state, content, actor, self.clock.now())
             request_id = await repos.requests.save(outcome.state, person_id)
-            await self._record(repos, request_id, outcome, channel)
+            await self.record(repos, request_id, outcome, channel)
         return outcome
 
     async def cancel(self, code: str, person_id: int, channel: str = "") -> Outcome:
@@ -90,7 +90,7 @@ class RequestServices:
             state = await self._get(repos, code)
             outcome = engine.cancel(state, await self._actor(repos, person_id), self.clock.now())
             request_id = await repos.requests.save(outcome.state, person_id)
-            await self._record(repos, request_id, outcome, channel)
+            await self.record(repos, request_id, outcome, channel)
         return outcome
 
     # The SOP's verbs, each one action at the current step.
@@ -163,7 +163,7 @@ class RequestServices:
         name = person["name"] if person else ""
         return Actor(person_id, frozenset(await repos.roles.of(person_id)), name)
 
-    async def _record(self, repos: Repos, request_id: int, outcome: Outcome, channel: str) -> None:
+    async def record(self, repos: Repos, request_id: int, outcome: Outcome, channel: str) -> None:
         """Audit events and outgoing notices, in the caller's transaction."""
         for event in outcome.events:
             await repos.audit.append(request_id, event, channel)

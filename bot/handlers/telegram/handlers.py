@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -13,6 +14,7 @@ from telegram.ext import ContextTypes
 from bot.app import App
 from bot.chat import callbacks
 from bot.chat.approvals import Approvals, TapResult
+from bot.chat.audiences import Audiences, decode_subscribe
 from bot.chat.intake import Intake, Who
 from bot.chat.replies import Reply
 from bot.domain.request import Contact
@@ -27,11 +29,13 @@ IMAGE_OR_VIDEO = ("image/", "video/")
 
 
 class TelegramHandlers:
-    def __init__(self, app: App, notifier: Notifier) -> None:
+    def __init__(self, app: App, notifier: Notifier, on_change: Callable[[], None]) -> None:
         self.app = app
         self.intake = Intake(app)
         self.approvals = Approvals(app)
+        self.audiences = Audiences(app)
         self.notifier = notifier
+        self.on_change = on_change  # wakes the senders after anything that queues messages
 
     async def who(self, update: Update) -> Who | None:
         """The person behind the update, created on first sight; None for a repeated update."""
@@ -52,6 +56,7 @@ class TelegramHandlers:
         chat_id = update.effective_chat.id
         for item in replies:
             await render.send(context.bot, self.app.files, chat_id, item)
+        self.on_change()
 
     # Commands -----------------------------------------------------------------------------
 
@@ -82,8 +87,11 @@ class TelegramHandlers:
             await self.reply(update, context, [Reply(t("roles.usage", who.lang))])
             return
         role = await self.app.people.redeem(context.args[0], who.person_id)
-        text = t("roles.joined", who.lang, role=self.app.flow.role_name(role, who.lang)) if role else \
-            t("roles.bad_code", who.lang)
+        text = (
+            t("roles.joined", who.lang, role=self.app.flow.role_name(role, who.lang))
+            if role
+            else t("roles.bad_code", who.lang)
+        )
         await self.reply(update, context, [Reply(text)])
 
     async def roles(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -101,6 +109,33 @@ class TelegramHandlers:
         async with self.app.db.transaction() as tx:
             await Repos(tx).people.set_language(who.person_id, new)
         await self.reply(update, context, [Reply(t("lang.switched", new))])
+
+    async def subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if who := await self.who(update):
+            menu = await self.audiences.menu(PLATFORM, update.effective_chat.id, who.lang)
+            await self.reply(update, context, [menu])
+
+    async def unsubscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if who := await self.who(update):
+            await self.reply(
+                update, context, [await self.audiences.stop(PLATFORM, update.effective_chat.id, who.lang)]
+            )
+
+    async def register(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/daftarkan [audiences] in a group (by an admin or petugas) or a channel post."""
+        chat = update.effective_chat
+        words = (update.effective_message.text or "").split()[1:]
+        person_id, lang = None, "id"
+        if update.effective_user is not None:
+            who = await self.who(update)
+            if who is None:
+                return
+            person_id, lang = who.person_id, who.lang
+        kind = "channel" if chat.type == "channel" else "group"
+        reply = await self.audiences.register_target(
+            PLATFORM, chat.id, chat.title or str(chat.id), kind, words, person_id, lang
+        )
+        await self.reply(update, context, [reply])
 
     # Messages -----------------------------------------------------------------------------
 
@@ -152,6 +187,18 @@ class TelegramHandlers:
             await query.answer()
             return
         data = query.data or ""
+        if (index := decode_subscribe(data)) is not None:
+            await query.answer()
+            menu = await self.audiences.toggle(
+                PLATFORM, query.message.chat_id, who.person_id, index, who.lang
+            )
+            await render.edit(context.bot, query.message.chat_id, query.message.message_id, False, menu)
+            return
+        if data.startswith("e|"):
+            await self.after_tap(
+                update, context, await self.approvals.on_evidence_tap(who.person_id, who.lang, data)
+            )
+            return
         if (intake_button := callbacks.decode_intake(data)) is not None:
             await query.answer()
             action, value = intake_button
@@ -169,13 +216,17 @@ class TelegramHandlers:
         if query is not None:
             await query.answer(result.popup[:200] or None, show_alert=False)
             if result.edit is not None:
-                await render.edit(context.bot, query.message.chat_id, query.message.message_id,
-                                  render.is_media(query.message), result.edit)
+                await render.edit(
+                    context.bot,
+                    query.message.chat_id,
+                    query.message.message_id,
+                    render.is_media(query.message),
+                    result.edit,
+                )
         await self.reply(update, context, result.replies)
         if result.decided is not None:
             await self.notifier.mark_decided(result.decided)
-        self.notifier.wake()
-
+        self.on_change()
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log it, and tell the person their input is kept and to try again."""

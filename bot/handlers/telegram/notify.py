@@ -87,8 +87,9 @@ class Notifier:
             step = self.app.flow.step(decided.step_id).name.get(lang)
             text = f"📋 {decided.code}: {step}\n{decided.lines[lang]}"
             try:
-                await render.edit(self.bot, result["chat_id"], result["message_id"], result["has_media"],
-                                  Reply(text))
+                await render.edit(
+                    self.bot, result["chat_id"], result["message_id"], result["has_media"], Reply(text)
+                )
             except TelegramError:
                 log.warning("could not edit prompt %s in chat %s", result["message_id"], result["chat_id"])
 

@@ -32,17 +32,26 @@ class Sent:
     has_media: bool
 
     def as_result(self) -> dict:
-        return {"platform": "telegram", "chat_id": self.chat_id, "message_id": self.message_id,
-                "has_media": self.has_media}
+        return {
+            "platform": "telegram",
+            "chat_id": self.chat_id,
+            "message_id": self.message_id,
+            "has_media": self.has_media,
+        }
 
 
 def markup(reply: Reply):
     contact = [b for row in reply.buttons for b in row if b.kind == "contact"]
     if contact:
-        return ReplyKeyboardMarkup([[KeyboardButton(contact[0].label, request_contact=True)]],
-                                   one_time_keyboard=True, resize_keyboard=True)
-    rows = [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row if b.kind == "action"]
-            for row in reply.buttons]
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(contact[0].label, request_contact=True)]],
+            one_time_keyboard=True,
+            resize_keyboard=True,
+        )
+    rows = [
+        [InlineKeyboardButton(b.label, callback_data=b.data) for b in row if b.kind == "action"]
+        for row in reply.buttons
+    ]
     rows = [row for row in rows if row]
     if rows:
         return InlineKeyboardMarkup(rows)
@@ -82,8 +91,9 @@ async def edit(bot: Bot, chat_id: int, message_id: int, has_media: bool, reply: 
     inline = keyboard if isinstance(keyboard, InlineKeyboardMarkup) else None
     try:
         if has_media:
-            await bot.edit_message_caption(chat_id, message_id, caption=reply.text[:CAPTION_LIMIT],
-                                           reply_markup=inline)
+            await bot.edit_message_caption(
+                chat_id, message_id, caption=reply.text[:CAPTION_LIMIT], reply_markup=inline
+            )
         else:
             await bot.edit_message_text(reply.text[:TEXT_LIMIT], chat_id, message_id, reply_markup=inline)
     except BadRequest as exc:

@@ -1,0 +1,109 @@
+"""The petugas's one progress message for a broadcast, edited as it goes, then the report."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.app import App
+from bot.domain.durations import format_duration
+from bot.i18n import t
+from bot.services.publishing import eta
+from storage.repositories import Repos
+
+EDIT_EVERY = 2.0  # seconds between edits: edits count against the chat's limits too
+SHOWN_FAILURES = 20
+
+
+class ProgressReporter:
+    def __init__(self, app: App, bot: Bot) -> None:
+        self.app = app
+        self.bot = bot
+        self._last_edit: dict[int, float] = {}
+        self._started: dict[int, tuple[float, int]] = {}
+
+    async def update(self, broadcast_id: int, force: bool = False) -> None:
+        async with self.app.db.reading() as tx:
+            repos = Repos(tx)
+            broadcast = await repos.broadcasts.get(broadcast_id)
+            counts = await repos.broadcasts.counts(broadcast["request_id"])
+        if broadcast is None or broadcast["finished_at"]:
+            return
+        if not counts.get("pending") and not counts.get("sending"):
+            await self._final(broadcast, counts)
+            return
+        now = time.monotonic()
+        if not force and now - self._last_edit.get(broadcast_id, 0.0) < EDIT_EVERY:
+            return
+        self._last_edit[broadcast_id] = now
+        chat, lang = await self._petugas(broadcast)
+        await self._show(broadcast, chat, self._running_text(broadcast, counts, now, lang))
+
+    async def finish_done(self) -> None:
+        """Broadcasts whose last rows went out (or were marked unknown) get their report."""
+        async with self.app.db.reading() as tx:
+            unfinished = await Repos(tx).broadcasts.unfinished()
+        for broadcast in unfinished:
+            if broadcast["due_at"] <= self.app.clock.now():
+                await self.update(broadcast["id"], force=True)
+
+    def _running_text(self, broadcast: dict, counts: dict[str, int], now: float, lang: str) -> str:
+        total = sum(counts.values())
+        done = counts.get("sent", 0)
+        started_at, done_before = self._started.setdefault(broadcast["id"], (now, done))
+        rate = (done - done_before) / max(now - started_at, 0.001)
+        left = eta(total - done - counts.get("failed", 0), rate) if rate else None
+        return t("progress.running", lang, code=broadcast["code"], done=done, total=total,
+                 failed=counts.get("failed", 0), eta=format_duration(left, lang) if left else "-")
+
+    async def _final(self, broadcast: dict, counts: dict[str, int]) -> None:
+        async with self.app.db.transaction() as tx:
+            repos = Repos(tx)
+            await repos.broadcasts.finish(broadcast["id"])
+            deliveries = await repos.broadcasts.deliveries(broadcast["request_id"])
+        chat, lang = await self._petugas(broadcast)
+        lines = [t("progress.final", lang, code=broadcast["code"], sent=counts.get("sent", 0),
+                   total=sum(counts.values()), failed=counts.get("failed", 0),
+                   unknown=counts.get("unknown", 0))]
+        for status, header in (("failed", "progress.failed_header"), ("unknown", "progress.unknown_header")):
+            rows = [d for d in deliveries if d["status"] == status]
+            if rows:
+                lines.append(t(header, lang))
+                lines += [t("progress.failed_line", lang, recipient=d["recipient"],
+                            reason=d["result"].get("reason", "-")) for d in rows[:SHOWN_FAILURES]]
+                if len(rows) > SHOWN_FAILURES:
+                    lines.append(f"… +{len(rows) - SHOWN_FAILURES}")
+        await self._show(broadcast, chat, lines[0])
+        if chat is not None:
+            with contextlib.suppress(TelegramError):
+                await self.bot.send_message(chat, "\n".join(lines)[:4096])
+
+    async def _show(self, broadcast: dict, chat: str | None, text: str) -> None:
+        """Send the progress message once, then edit it; its id is kept across restarts."""
+        if chat is None:
+            return
+        progress = broadcast["progress"]
+        try:
+            if progress.get("message_id"):
+                await self.bot.edit_message_text(text, chat, progress["message_id"])
+            else:
+                message = await self.bot.send_message(chat, text)
+                async with self.app.db.transaction() as tx:
+                    await Repos(tx).broadcasts.set_progress(
+                        broadcast["id"], {"chat_id": chat, "message_id": message.message_id})
+                broadcast["progress"] = {"chat_id": chat, "message_id": message.message_id}
+        except TelegramError:
+            pass  # progress is a courtesy; the report is in the database either way
+
+    async def _petugas(self, broadcast: dict) -> tuple[str | None, str]:
+        """The Telegram chat and the language of the petugas who started the broadcast."""
+        if not broadcast["created_by"]:
+            return None, "id"
+        async with self.app.db.reading() as tx:
+            repos = Repos(tx)
+            identities = await repos.people.identities(broadcast["created_by"])
+            person = await repos.people.get(broadcast["created_by"])
+        return identities.get("telegram"), person["language"] if person else "id"

@@ -1,0 +1,72 @@
+"""Who receives push-info, for every platform: subscribers choosing audiences, and the
+channels and groups an admin registers."""
+
+from __future__ import annotations
+
+from bot.app import App
+from bot.chat.replies import Button, Reply
+from bot.domain.flow import Kind
+from bot.i18n import t
+from bot.services.people import ADMIN
+from storage.repositories import Repos
+
+
+def subscribe_data(index: int) -> str:
+    return f"s|{index}"
+
+
+def decode_subscribe(data: str) -> int | None:
+    parts = data.split("|")
+    if len(parts) == 2 and parts[0] == "s" and parts[1].isdigit():
+        return int(parts[1])
+    return None
+
+
+class Audiences:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.names = app.flow.rules.audiences
+
+    async def menu(self, platform: str, chat_id: str | int, lang: str) -> Reply:
+        chosen = await self._chosen(platform, chat_id)
+        buttons = [[Button(("☑️ " if name in chosen else "⬜ ") + name, subscribe_data(i))]
+                   for i, name in enumerate(self.names)]
+        return Reply(t("subscribe.menu", lang, chosen=", ".join(chosen) or "-"), buttons)
+
+    async def toggle(self, platform: str, chat_id: str | int, person_id: int | None, index: int,
+                     lang: str) -> Reply:
+        """Add or remove one audience; the subscription is saved at once."""
+        chosen = await self._chosen(platform, chat_id)
+        if 0 <= index < len(self.names):
+            name = self.names[index]
+            chosen = [a for a in chosen if a != name] if name in chosen else [*chosen, name]
+        async with self.app.db.transaction() as tx:
+            await Repos(tx).subscribers.subscribe(platform, chat_id, person_id, chosen)
+        return await self.menu(platform, chat_id, lang)
+
+    async def stop(self, platform: str, chat_id: str | int, lang: str) -> Reply:
+        async with self.app.db.transaction() as tx:
+            was = await Repos(tx).subscribers.unsubscribe(platform, chat_id)
+        return Reply(t("subscribe.stopped" if was else "subscribe.not_subscribed", lang))
+
+    async def register_target(self, platform: str, chat_id: str | int, title: str, kind: str,
+                              audiences: list[str], person_id: int | None, lang: str) -> Reply:
+        """A channel or group joins the push-info targets. In a group the sender must be an
+        admin or hold the publishing role; a channel post comes only from its admins."""
+        if person_id is not None and not await self._may_register(person_id):
+            return Reply(t("targets.not_allowed", lang))
+        known = [a for a in audiences if a in self.names]
+        async with self.app.db.transaction() as tx:
+            await Repos(tx).targets.add(platform, chat_id, title, kind, known)
+        shown = ", ".join(known) or t("targets.all_audiences", lang)
+        return Reply(t("targets.registered", lang, title=title, audiences=shown))
+
+    async def _may_register(self, person_id: int) -> bool:
+        roles = await self.app.people.roles_of(person_id)
+        publishers = {s.role for s in self.app.flow.request_steps if s.kind == Kind.PUBLISH}
+        return bool(roles & (publishers | {ADMIN}))
+
+    async def _chosen(self, platform: str, chat_id: str | int) -> list[str]:
+        async with self.app.db.reading() as tx:
+            current = await Repos(tx).subscribers.get(platform, chat_id)
+        return current["audiences"] if current and current["active"] else []
