@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import NoReturn
 
 from bot.app import App
@@ -86,6 +87,38 @@ async def cmd_requests(args: argparse.Namespace, app: App) -> None:
     print(render_table(["code", "ver", "status", "step", "title"], rows) if rows else "no requests")
 
 
+async def cmd_targets(args: argparse.Namespace, app: App) -> None:
+    from storage.repositories import Repos
+
+    async with app.db.transaction() as tx:
+        targets = Repos(tx).targets
+        if args.action == "add":
+            if not args.chat_id:
+                fail("targets add needs a CHAT_ID (a channel's @name or numeric id)")
+            unknown = [a for a in args.audience if a not in app.flow.rules.audiences]
+            if unknown:
+                fail(f"unknown audience {unknown[0]!r}; audiences: {', '.join(app.flow.rules.audiences)}")
+            await targets.add("telegram", args.chat_id, args.title or args.chat_id, args.kind, args.audience)
+            print(f"added {args.kind} {args.chat_id}")
+        elif args.action == "remove":
+            print("removed" if await targets.remove("telegram", args.chat_id) else "not registered")
+        else:
+            rows = [[str(t["chat_id"]), t["kind"], t["title"], ", ".join(t["audiences"]) or "all"]
+                    for t in await targets.listing()]
+            print(render_table(["chat", "kind", "title", "audiences"], rows) if rows else "no targets")
+
+
+async def cmd_archive(args: argparse.Namespace, app: App) -> None:
+    from bot.services.archive import Archive
+    from bot.services.requests import UnknownRequest
+
+    try:
+        path = await Archive(app.db, app.flow, app.files, app.settings.zone).export(args.code, Path(args.out))
+    except UnknownRequest:
+        fail(f"unknown request {args.code!r}; see `humas-bot requests`")
+    print(path)
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from bot.runner import run
 
@@ -132,6 +165,20 @@ def parser() -> argparse.ArgumentParser:
     requests.add_argument("--status", choices=["active", "returned", "rejected", "done", "cancelled"])
     requests.add_argument("--limit", type=int, default=50)
     requests.set_defaults(func=with_app(cmd_requests))
+
+    targets = sub.add_parser("targets", help="Telegram channels and groups that receive push-info")
+    targets.add_argument("action", choices=["add", "remove", "list"])
+    targets.add_argument("chat_id", nargs="?")
+    targets.add_argument("--title", default="")
+    targets.add_argument("--kind", choices=["channel", "group"], default="channel")
+    targets.add_argument("--audience", action="append", default=[], help="repeat; none means all")
+    targets.set_defaults(func=with_app(cmd_targets))
+
+    archive = sub.add_parser("archive", help="export a request's archive")
+    archive.add_argument("action", choices=["export"])
+    archive.add_argument("code")
+    archive.add_argument("--out", default=".", help="folder or .zip path (default: here)")
+    archive.set_defaults(func=with_app(cmd_archive))
 
     run = sub.add_parser("run", help="start the bot")
     run.set_defaults(func=cmd_run)
