@@ -20,7 +20,8 @@ MAX_TEXT = 200
 MAX_MEDIA = 10
 
 _PHONE = re.compile(r"(\+?\d[\d\s-]{7,}\d)")
-_HANDLE = re.compile(r"(@[A-Za-z0-9_.]{3,})")
+# not the middle of an e-mail address; LINE ids may hold "-"; a full stop after it is not part of it
+_HANDLE = re.compile(r"(?<![\w.@])(@[A-Za-z0-9_.-]{2,}[A-Za-z0-9_])")
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,8 @@ def add_media(draft: Draft, ref: MediaRef) -> tuple[Draft, list[Violation]]:
 
 
 def finish_media(draft: Draft, flow: Flow) -> tuple[Draft, list[Violation]]:
+    if draft.question != "media":  # a double-tapped or stale "next": nothing to finish
+        return draft, []
     if not draft.data.get("media"):
         return draft, [Violation("expect_media", "media")]
     return advance(draft, flow, draft.data), []
@@ -151,7 +154,8 @@ def parse_contact(text: str) -> Contact | None:
     for found in (phone, handle):
         if found:
             name = name.replace(found.group(1), " ")
-    name = " ".join(name.replace(",", " ").replace("/", " ").split()).strip(" -:")
+    name = re.sub(r"\(\s*\)", " ", name)  # "Sari (0812...)" leaves empty brackets
+    name = " ".join(name.replace(",", " ").replace("/", " ").split()).strip(" -:.")
     if not name:
         return None
     return Contact(
