@@ -179,6 +179,14 @@ class Intake:
             return [Reply(t("ask.contact", lang), [[Button(t("btn.share_contact", lang), kind="contact")]])]
         if question == "notes":
             return [Reply(t("ask.notes", lang), [[Button(t("btn.none", lang), callbacks.intake("notes"))]])]
+        posters = len(draft.data.get("media", []))
+        if question == "media" and posters and not draft.data.get("replace_media"):
+            # asked again after a poster came: say so, and offer Lanjut, or it reads as lost
+            text = f"{t('ask.media', lang)}\n{t('ask.media_more', lang, count=posters)}"
+            return [Reply(text, [[Button(t("btn.next", lang), callbacks.intake("next"))]])]
+        if question == "media" and "media" not in self.flow.rules.required:
+            skip = [[Button(t("btn.next", lang), callbacks.intake("next"))]]
+            return [Reply(t("ask.media_optional", lang), skip)]
         return [Reply(t(f"ask.{question}", lang))]
 
     def summary(self, draft: Draft, lang: str) -> Reply:

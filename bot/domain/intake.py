@@ -128,9 +128,9 @@ def add_media(draft: Draft, ref: MediaRef) -> tuple[Draft, list[Violation]]:
 def finish_media(draft: Draft, flow: Flow) -> tuple[Draft, list[Violation]]:
     if draft.question != "media":  # a double-tapped or stale "next": nothing to finish
         return draft, []
-    if not draft.data.get("media"):
+    if not draft.data.get("media") and "media" in flow.rules.required:
         return draft, [Violation("expect_media", "media")]
-    return advance(draft, flow, draft.data), []
+    return advance(draft, flow, draft.data), []  # optional where the office makes the poster
 
 
 def choose_field(draft: Draft, name: str, flow: Flow) -> Draft:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from bot.domain.flow import Rules
 from bot.domain.request import Content
-from bot.i18n import t
+from bot.i18n import TEXTS, t
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,8 @@ class Violation:
     params: dict[str, object] = field(default_factory=dict)
 
     def message(self, lang: str = "id") -> str:
-        field_name = t(f"field.{self.field}", lang)
+        key = f"field.{self.field}"
+        field_name = t(key, lang) if key in TEXTS else self.field
         return t(f"rule.{self.rule}", lang, nearest=self.nearest, field=field_name, **self.params)
 
 

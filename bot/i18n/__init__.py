@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from bot.i18n.catalogue import TEXTS
 
+__all__ = ["LANGUAGES", "TEXTS", "pick_language", "t"]
+
 LANGUAGES = ("id", "en")
 
 

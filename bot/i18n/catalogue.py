@@ -156,6 +156,10 @@ TEXTS |= {
         "3. Kirim poster (foto, atau gambar sebagai file agar kualitasnya utuh) atau video.",
         "3. Send the poster (a photo, or an image as a file to keep full quality) or a video.",
     ),
+    "ask.media_more": (
+        "{count} poster sudah diterima. Kirim poster lain, atau tekan Lanjut.",
+        "{count} poster(s) received. Send another poster, or tap Next.",
+    ),
     "ask.caption": (
         "4. Tulis caption lengkap yang akan dipublikasikan.",
         "4. Write the complete caption to publish.",
@@ -423,4 +427,11 @@ TEXTS |= {
         "Only an admin or the petugas can register this group.",
     ),
     "targets.all_audiences": ("semua", "all"),
+}
+
+TEXTS |= {
+    "ask.media_optional": (
+        "3. Kirim poster/video bila ada, atau tekan Lanjut: tim kami yang akan membuatnya.",
+        "3. Send a poster or video if you have one, or tap Next: our team will make it.",
+    ),
 }

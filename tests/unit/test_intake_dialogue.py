@@ -257,9 +257,6 @@ def test_typing_at_the_summary_asks_for_the_buttons(question):
     assert [p.rule for p in problems] == ["use_buttons"]
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError,
-                   reason="BUG: Violation('use_buttons', 'summary').message() looks up the missing "
-                          "catalogue key field.summary (field.choose_field alike)")
 @pytest.mark.parametrize("question", [SUMMARY, CHOOSE_FIELD])
 def test_the_use_buttons_violation_can_be_told_to_the_client(question):
     _, problems = answer_text(choose_field(fill(DEFAULT), question, DEFAULT), DEFAULT, "kirim", TODAY)
