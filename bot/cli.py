@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
@@ -119,6 +120,49 @@ async def cmd_archive(args: argparse.Namespace, app: App) -> None:
     print(path)
 
 
+def report_period(given_from: str | None, given_to: str | None, today: date) -> tuple[date, date]:
+    """The report's dates, both included; by default the last full month."""
+    from bot.domain.dates import parse_date
+
+    def parsed(flag: str, text: str) -> date:
+        day = parse_date(text)
+        if day is None:
+            fail(f"bad {flag} {text!r}: use YYYY-MM-DD or DD-MM-YYYY, e.g. 2026-11-01")
+        return day
+
+    if given_from is None and given_to is None:
+        end = today.replace(day=1) - timedelta(days=1)
+        return end.replace(day=1), end
+    end = parsed("--to", given_to) if given_to else today
+    start = parsed("--from", given_from) if given_from else end.replace(day=1)
+    if start > end:
+        fail(f"--from {start:%d-%m-%Y} is after --to {end:%d-%m-%Y}")
+    return start, end
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
+    """Monev: the chart, the CSV and a summary for requests submitted in the period."""
+    start, end = report_period(args.start, args.end, datetime.now(settings.zone).date())
+
+    async def write(args: argparse.Namespace, app: App) -> None:
+        from bot.reports.chart import render_chart
+        from bot.services.monev import monev
+
+        report = await monev(app.db, app.flow, start, end, app.settings.zone)
+        stem = Path(args.out) / f"monev-{start.isoformat()}-{end.isoformat()}"
+        png, csv = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".csv")
+        try:
+            png.parent.mkdir(parents=True, exist_ok=True)
+            png.write_bytes(render_chart(report))
+            csv.write_text(report.to_csv(), encoding="utf-8", newline="")
+        except OSError as exc:
+            fail(f"cannot write the report into {args.out}: {exc.strerror or exc}")
+        print(report.summary_text("id"))
+        print(f"\n{png}\n{csv}")
+
+    with_app(write)(args, settings)
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from bot.runner import run
 
@@ -179,6 +223,12 @@ def parser() -> argparse.ArgumentParser:
     archive.add_argument("code")
     archive.add_argument("--out", default=".", help="folder or .zip path (default: here)")
     archive.set_defaults(func=with_app(cmd_archive))
+
+    report = sub.add_parser("report", help="monev: chart, CSV and summary of a period (default: last month)")
+    report.add_argument("--from", dest="start", metavar="DATE", help="first day, YYYY-MM-DD or DD-MM-YYYY")
+    report.add_argument("--to", dest="end", metavar="DATE", help="last day, included")
+    report.add_argument("--out", default=".", help="folder for monev-FROM-TO.png and .csv (default: here)")
+    report.set_defaults(func=cmd_report)
 
     run = sub.add_parser("run", help="start the bot")
     run.set_defaults(func=cmd_run)

@@ -1,0 +1,1 @@
+"""Reports rendered for people: the monev chart."""

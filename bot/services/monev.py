@@ -1,0 +1,330 @@
+"""Monev (monitoring and evaluation): how the requests submitted in a period fared against the
+SOP's time standards (*Mutu Baku*), for the office head's monthly report.
+
+A request belongs to the period of its submission (its first audit event), in local dates,
+both ends included; everything that happened to it since counts, even after the period.
+Actual times come from `archive.sop_path`: each action timed from the previous one.
+
+Which actions are timed: the step's own acts (forward, reject, return) by its role. Not
+timed: submissions and resubmissions (the bot sees when a version arrives, not how long it
+took to make), cancellations, and acts by the system.
+
+Percentiles use the nearest-rank method: the P-th percentile of N sorted values is the value
+at rank ceil(P * N / 100), counting from 1; the median is the 50th. Always an observed time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.dates import long_date
+from bot.domain.engine import Act, allowed_acts
+from bot.domain.flow import Flow, Step, Text
+from bot.domain.request import RequestState, Status
+from bot.services.archive import StepRecord, sop_path
+from storage.db import Database
+from storage.repositories import AuditEntry, Repos
+
+DELIVERY_STATES = ("sent", "failed", "unknown")
+GOOD_SHARE, FAIR_SHARE = 0.8, 0.5  # on-time share: green from 80%, amber from 50%, red below
+CSV_HEADER = ["no", "step", "role", "count", "median_minutes", "p90_minutes", "standard_minutes",
+              "on_time_share"]
+
+
+def nearest_rank(values: Iterable[int], percent: int) -> int | None:
+    """The value at rank ceil(percent * N / 100) of the N sorted values (1-based); None if N = 0."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    rank = max(1, -(-percent * len(ordered) // 100))  # integer ceiling: no float surprises
+    return ordered[rank - 1]
+
+
+def short_duration(seconds: int | None, lang: str = "id") -> str:
+    """Compact time for charts and chat: "45 mnt", "2 jam", "1 jam 30 mnt", "1 hari 9 jam"."""
+    if seconds is None:
+        return "-"
+    day, hour, minute = ("hari", "jam", "mnt") if lang == "id" else ("d", "h", "min")
+    if seconds < 60:
+        return f"<1 {minute}"
+    days, rest = divmod(round(seconds / 60), 1440)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} {day} {hours} {hour}" if hours else f"{days} {day}"
+    if hours:
+        return f"{hours} {hour} {minutes} {minute}" if minutes else f"{hours} {hour}"
+    return f"{minutes} {minute}"
+
+
+def share_level(share: float | None) -> str:
+    """'good' (>= 80% on time), 'fair' (>= 50%), 'poor', or 'none' without a standard."""
+    if share is None:
+        return "none"
+    return "good" if share >= GOOD_SHARE else "fair" if share >= FAIR_SHARE else "poor"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Actual times of a set of timed actions, against their standards."""
+
+    count: int = 0
+    median_seconds: int | None = None
+    p90_seconds: int | None = None
+    on_time: int = 0  # actions within their standard
+    with_standard: int = 0  # actions whose step has a standard
+
+    @classmethod
+    def of(cls, records: Sequence[StepRecord]) -> Timing:
+        seconds = [r.seconds for r in records]
+        judged = [r.on_time for r in records if r.on_time is not None]
+        return cls(len(records), nearest_rank(seconds, 50), nearest_rank(seconds, 90),
+                    sum(judged), len(judged))
+
+    @property
+    def late(self) -> int:
+        return self.with_standard - self.on_time
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.on_time / self.with_standard if self.with_standard else None
+
+
+@dataclass(frozen=True)
+class StepStats:
+    number: int
+    step_id: str
+    name: Text
+    role: str
+    role_name: Text
+    standard_seconds: int | None
+    timing: Timing
+
+
+@dataclass(frozen=True)
+class RoleStats:
+    role: str
+    name: Text
+    timing: Timing
+
+
+@dataclass(frozen=True)
+class Report:
+    office: str
+    title: Text
+    start: date
+    end: date
+    received: int
+    approved: int  # reached done
+    rejected: int
+    returned: int  # 'return' events, not requests
+    cancelled: int
+    still_open: int  # active, or returned and waiting for the requester
+    steps: list[StepStats]
+    roles: list[RoleStats]
+    channels: dict[str, int] = field(default_factory=dict)  # channel -> published requests
+    deliveries: dict[str, int] = field(default_factory=dict)  # outbox status -> broadcast rows
+
+    @property
+    def on_time(self) -> Timing:
+        """All timed actions together (counts only; no overall median)."""
+        steps = [s.timing for s in self.steps]
+        return Timing(sum(t.count for t in steps), None, None, sum(t.on_time for t in steps),
+                      sum(t.with_standard for t in steps))
+
+    def most_late(self, limit: int = 3) -> list[StepStats]:
+        """Steps by late count, most first; a tie goes to the earlier step."""
+        late = [s for s in self.steps if s.timing.late > 0]
+        return sorted(late, key=lambda s: (-s.timing.late, s.number))[:limit]
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_HEADER)
+        for s in self.steps:
+            t, share = s.timing, s.timing.on_time_share
+            writer.writerow([
+                s.number, s.name.id, s.role_name.id, t.count, _minutes(t.median_seconds),
+                _minutes(t.p90_seconds), _minutes(s.standard_seconds),
+                "" if share is None else f"{share:.2f}",
+            ])
+        return out.getvalue()
+
+    def summary_text(self, lang: str = "id") -> str:
+        """A few lines for chat or the terminal."""
+        w = _WORDS[lang if lang in _WORDS else "id"]
+        overall = self.on_time
+        share = overall.on_time_share
+        lines = [
+            w["head"].format(office=self.office, start=long_date(self.start, lang),
+                             end=long_date(self.end, lang)),
+            w["counts"].format(r=self.received, a=self.approved, j=self.rejected, c=self.cancelled,
+                               o=self.still_open, t=self.returned),
+            w["on_time"].format(n=overall.on_time, of=overall.with_standard,
+                                pct="-" if share is None else f"{share:.0%}"),
+        ]
+        late = self.most_late()
+        if late:
+            named = ", ".join(f"{s.number}. {_cut(s.name.get(lang), 45)} ({s.timing.late}x)" for s in late)
+            lines.append(w["late"].format(steps=named))
+        if self.channels:
+            lines.append(w["channels"].format(list=", ".join(f"{k} {v}" for k, v in self.channels.items())))
+        if any(self.deliveries.values()):
+            d = self.deliveries
+            lines.append(w["deliveries"].format(s=d.get("sent", 0), f=d.get("failed", 0),
+                                                u=d.get("unknown", 0)))
+        return "\n".join(lines)
+
+
+_WORDS = {
+    "id": {
+        "head": "Monev {office}: {start} s.d. {end}",
+        "counts": "Permohonan masuk {r}: disetujui {a}, ditolak {j}, dibatalkan {c}, masih berjalan {o}; "
+                  "dikembalikan untuk revisi {t} kali.",
+        "on_time": "Tepat waktu: {n} dari {of} tindakan ({pct}).",
+        "late": "Paling sering terlambat: {steps}.",
+        "channels": "Kanal: {list}.",
+        "deliveries": "Penyebaran: {s} terkirim, {f} gagal, {u} tidak diketahui.",
+    },
+    "en": {
+        "head": "Monitoring {office}: {start} to {end}",
+        "counts": "Requests received {r}: approved {a}, rejected {j}, cancelled {c}, still open {o}; "
+                  "returns for revision: {t}.",
+        "on_time": "On time: {n} of {of} actions ({pct}).",
+        "late": "Most often late: {steps}.",
+        "channels": "Channels: {list}.",
+        "deliveries": "Deliveries: {s} sent, {f} failed, {u} unknown.",
+    },
+}
+
+
+def _minutes(seconds: int | None) -> str:
+    return "" if seconds is None else f"{seconds / 60:.1f}"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# Gathering: what the database knows about each request of the period.
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    state: RequestState
+    events: list[AuditEntry]
+    deliveries: list[dict]  # outbox rows of kind 'broadcast'
+
+
+async def monev(db: Database, flow: Flow, start: date, end: date, zone: ZoneInfo) -> Report:
+    """The report for requests of this flow submitted from `start` to `end` (local dates)."""
+    if end < start:
+        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    async with db.reading() as tx:
+        facts = await _load(Repos(tx), flow, *period_bounds(start, end, zone))
+    return build_report(flow, start, end, facts)
+
+
+def period_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """[first moment, moment after the last) of the local dates, as aware datetimes."""
+    return datetime.combine(start, time(), zone), datetime.combine(end + timedelta(days=1), time(), zone)
+
+
+_SUBMITTED = (
+    "SELECT r.id, r.code, a.at FROM requests r JOIN audit_log a ON a.id ="
+    " (SELECT MIN(b.id) FROM audit_log b WHERE b.request_id = r.id)"
+    " WHERE r.flow = ? AND a.at >= ? AND a.at < ? ORDER BY r.id"
+)
+
+
+async def _load(repos: Repos, flow: Flow, low: datetime, high: datetime) -> list[RequestFacts]:
+    # Timestamps are stored as ISO UTC text: SQL narrows with a day's margin for safety, the
+    # exact check is on parsed times. (A repository method would be the tidier home for this.)
+    margin = timedelta(days=1)
+    bounds = ((low - margin).isoformat(), (high + margin).isoformat())
+    rows = await repos.tx.all(_SUBMITTED, (flow.name, *bounds))
+    facts = []
+    for row in rows:
+        if not low <= datetime.fromisoformat(row["at"]) < high:
+            continue
+        state = await repos.requests.get(row["code"])
+        if state is not None:
+            events = await repos.audit.for_request(row["code"])
+            facts.append(RequestFacts(state, events, await repos.broadcasts.deliveries(row["id"])))
+    return facts
+
+
+# Computing: pure functions of the flow and the facts.
+
+
+def build_report(flow: Flow, start: date, end: date, facts: Sequence[RequestFacts]) -> Report:
+    timed = [r for f in facts for r in _timed_records(flow, f.events)]
+    status = Counter(f.state.status for f in facts)
+    return Report(
+        office=flow.office, title=flow.title, start=start, end=end, received=len(facts),
+        approved=status[Status.DONE], rejected=status[Status.REJECTED],
+        returned=sum(1 for f in facts for e in f.events if e.act == Act.RETURN),
+        cancelled=status[Status.CANCELLED], still_open=status[Status.ACTIVE] + status[Status.RETURNED],
+        steps=_step_stats(flow, timed), roles=_role_stats(flow, timed),
+        channels=_channels(facts), deliveries=_deliveries(facts),
+    )
+
+
+def _timed_records(flow: Flow, events: list[AuditEntry]) -> list[StepRecord]:
+    if not events:
+        return []
+    return [r for r in sop_path(flow, events[0].at, events) if _is_timed(flow.step(r.step_id), r.act)]
+
+
+def _is_timed(step: Step, act: str) -> bool:
+    return act != Act.SUBMIT and act in allowed_acts(step)
+
+
+def _text(flow: Flow, role: str) -> Text:
+    return Text(id=flow.role_name(role, "id"), en=flow.role_name(role, "en"))
+
+
+def _step_stats(flow: Flow, timed: list[StepRecord]) -> list[StepStats]:
+    stats = []
+    for i, step in enumerate(flow.request_steps, start=1):
+        mine = [r for r in timed if r.step_id == step.id]
+        standard = int(step.standard.total_seconds()) if step.standard else None
+        stats.append(StepStats(step.number or i, step.id, step.name, step.role, _text(flow, step.role),
+                               standard, Timing.of(mine)))
+    return stats
+
+
+def _role_stats(flow: Flow, timed: list[StepRecord]) -> list[RoleStats]:
+    roles = list(dict.fromkeys(step.role for step in flow.request_steps))  # in SOP order
+    by_step = {step.id: step.role for step in flow.request_steps}
+    return [
+        RoleStats(role, _text(flow, role), Timing.of([r for r in timed if by_step[r.step_id] == role]))
+        for role in roles
+    ]
+
+
+def _channels(facts: Sequence[RequestFacts]) -> dict[str, int]:
+    """Published requests per channel: chosen channels, publish and evidence data, and the
+    platforms the bot's own deliveries went to."""
+    counts: Counter[str] = Counter()
+    for f in facts:
+        if not any(e.act == Act.PUBLISH for e in f.events):
+            continue
+        named = set(f.state.content.channels)
+        for e in f.events:
+            if e.act in (Act.PUBLISH, "evidence"):
+                named.update(e.data.get("channels", []))
+                named.update([e.data["channel"]] if e.data.get("channel") else [])
+        named.update(d["recipient"].split(":", 1)[0] for d in f.deliveries)
+        counts.update(named)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _deliveries(facts: Sequence[RequestFacts]) -> dict[str, int]:
+    found = Counter(d["status"] for f in facts for d in f.deliveries)
+    return {state: found.pop(state, 0) for state in DELIVERY_STATES} | dict(found)
