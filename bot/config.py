@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     flow: str = "default"
     flows_dir: Path | None = None  # an office's own flow files, searched before the shipped ones
     timezone: str = "Asia/Jakarta"
-    admin_telegram_ids: list[int] = []
+    holidays_file: Path = Path("holidays.txt")  # YYYY-MM-DD per line; none if the file is absent
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"

@@ -26,6 +26,11 @@ def utcnow_text() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def utc_text(moment: datetime) -> str:
+    """Every stored time is UTC text, so text order is time order."""
+    return moment.astimezone(UTC).isoformat()
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(number, name, sql) of every shipped migration, in order."""
     folder = resources.files("storage") / "migrations"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from storage.db import Tx, utcnow_text
+from storage.db import Tx, utc_text, utcnow_text
 
 
 class Targets:
@@ -100,7 +100,7 @@ class Broadcasts:
         return await self.tx.execute(
             "INSERT INTO broadcasts (request_id, version, audiences, due_at, created_by, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (request_id, version, json.dumps(audiences), due_at.isoformat(), created_by, utcnow_text()),
+            (request_id, version, json.dumps(audiences), utc_text(due_at), created_by, utcnow_text()),
         )
 
     async def get(self, broadcast_id: int) -> dict | None:

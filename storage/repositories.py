@@ -12,8 +12,9 @@ from datetime import datetime
 
 from bot.domain.engine import Event
 from bot.domain.request import Content, MediaRef, RequestState, Status, request_code
-from storage.db import Tx, utcnow_text
+from storage.db import Tx, utc_text, utcnow_text
 from storage.push_repos import Broadcasts, Subscribers, Targets
+from storage.timer_repos import Timers
 
 
 class People:
@@ -151,11 +152,11 @@ class Requests:
         now = utcnow_text()
         request_id = await self.tx.execute(
             "INSERT INTO requests (code, flow, requester_id, version, status, step_id,"
-            " step_started_at, returned_from, audiences, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " step_started_at, step_due_at, returned_from, audiences, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (state.code, state.flow, state.requester_id, state.version, state.status,
-             state.step_id, state.step_started_at.isoformat(), state.returned_from,
-             json.dumps(state.audiences), now, now),
+             state.step_id, utc_text(state.step_started_at), _iso(state.step_due_at),
+             state.returned_from, json.dumps(state.audiences), now, now),
         )
         await self._add_version(request_id, state, created_by)
         return request_id
@@ -170,9 +171,10 @@ class Requests:
         )
         await self.tx.execute(
             "UPDATE requests SET version = ?, status = ?, step_id = ?, step_started_at = ?,"
-            " returned_from = ?, audiences = ?, updated_at = ? WHERE id = ?",
-            (state.version, state.status, state.step_id, state.step_started_at.isoformat(),
-             state.returned_from, json.dumps(state.audiences), utcnow_text(), request_id),
+            " step_due_at = ?, returned_from = ?, audiences = ?, updated_at = ? WHERE id = ?",
+            (state.version, state.status, state.step_id, utc_text(state.step_started_at),
+             _iso(state.step_due_at), state.returned_from, json.dumps(state.audiences), utcnow_text(),
+             request_id),
         )
         if state.version > stored_version:
             await self._add_version(request_id, state, changed_by)
@@ -230,11 +232,16 @@ class Requests:
         return [_state(row) for row in rows]
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return utc_text(moment) if moment else None
+
+
 def _state(row) -> RequestState:
     return RequestState(
         code=row["code"], flow=row["flow"], requester_id=row["requester_id"],
         version=row["version"], status=Status(row["status"]), step_id=row["step_id"],
         step_started_at=datetime.fromisoformat(row["step_started_at"]),
+        step_due_at=datetime.fromisoformat(row["step_due_at"]) if row["step_due_at"] else None,
         content=Content.model_validate_json(row["content"]),
         returned_from=row["returned_from"], audiences=json.loads(row["audiences"]),
     )
@@ -279,7 +286,7 @@ class Audit:
             "INSERT INTO audit_log (request_id, act, step_id, version, actor_id, role, channel,"
             " note, data, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (request_id, str(event.act), event.step_id, event.version, event.actor_id, event.role,
-             channel, event.note, json.dumps(event.data), event.at.isoformat()),
+             channel, event.note, json.dumps(event.data), utc_text(event.at)),
         )
 
     async def for_request(self, code: str) -> list[AuditEntry]:
@@ -316,7 +323,7 @@ class Outbox:
             "INSERT INTO outbox (request_id, kind, recipient, payload, dedupe_key, due_at,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (request_id, kind, str(recipient), json.dumps(payload), dedupe_key,
-             due_at.isoformat(), now, now),
+             utc_text(due_at), now, now),
         )
 
     async def due(self, now: datetime, kinds: tuple[str, ...], limit: int = 100) -> list[dict]:
@@ -324,7 +331,7 @@ class Outbox:
         rows = await self.tx.all(
             f"SELECT * FROM outbox WHERE status = 'pending' AND kind IN ({marks}) AND due_at <= ?"
             " ORDER BY due_at, id LIMIT ?",
-            (*kinds, now.isoformat(), limit),
+            (*kinds, utc_text(now), limit),
         )
         return [_outbox_row(row) for row in rows]
 
@@ -426,3 +433,4 @@ class Repos:
         self.targets = Targets(tx)
         self.subscribers = Subscribers(tx)
         self.broadcasts = Broadcasts(tx)
+        self.timers = Timers(tx)

@@ -153,10 +153,15 @@ class Approvals:
         """The message an outbox notice row becomes; None if it no longer applies."""
         payload = row["payload"]
         state = await self.app.requests.get(payload["code"])
-        if payload["kind"] == "prompt":
-            if state.step_id != payload["step_id"] or state.status.closed or state.status != "active":
-                return None  # the request moved on before this prompt went out
-            return cards.step_card(self.flow, state, lang, self.app.settings.zone)
+        if payload["kind"] in ("prompt", "reminder", "escalation"):
+            if state.step_id != payload["step_id"] or state.status != "active":
+                return None  # the request moved on before this went out
+            card = cards.step_card(self.flow, state, lang, self.app.settings.zone,
+                                   with_buttons=payload["kind"] != "escalation")
+            if payload["kind"] == "prompt":
+                return card
+            return cards.with_banner(card, cards.timer_banner(self.flow, state, payload, lang,
+                                                              self.app.settings.zone))
         return cards.notice_reply(self.flow, state, payload, lang)
 
     async def prompt_messages(self, code: str, step_id: str) -> list[dict]:

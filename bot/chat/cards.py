@@ -16,7 +16,6 @@ from bot.domain.engine import Act, allowed_acts
 from bot.domain.flow import Flow, Kind
 from bot.domain.request import RequestState
 from bot.i18n import t
-from bot.services.requests import deadline
 
 MARKS = {Act.APPROVE: "✅", Act.REJECT: "❌", Act.RETURN: "↩️", Act.CANCEL: "🚫"}
 
@@ -35,7 +34,7 @@ def step_card(
 ) -> Reply:
     """The request as a role holder sees it at its current step, with that step's buttons."""
     step = flow.step(state.step_id)
-    due = deadline(flow, state)
+    due = state.step_due_at
     header = t(
         "card.header",
         lang,
@@ -168,3 +167,16 @@ def _warnings(flow: Flow, state: RequestState, lang: str) -> list[str]:
     found = [w[1] if lang == "en" else w[0] for m in state.content.media for w in m.warnings]
     found += [issue.message(lang) for issue in check_caption(state.content.caption, channels)]
     return ["", t("card.warnings", lang), *(f"• {w}" for w in found)] if found else []
+
+
+def timer_banner(flow: Flow, state: RequestState, payload: dict, lang: str, zone: ZoneInfo) -> str:
+    """The line above a card that a reminder or an escalation adds."""
+    step = flow.step(state.step_id)
+    due = local(state.step_due_at, zone) if state.step_due_at else "-"
+    key = {"remind": "timer.remind", "due": "timer.due", "escalate": "timer.escalate"}[payload["act"]]
+    return t(key, lang, code=state.code, step=step.name.get(lang), role=flow.role_name(step.role, lang),
+             due=due)
+
+
+def with_banner(reply: Reply, banner: str) -> Reply:
+    return Reply(f"{banner}\n\n{reply.text}", reply.buttons, reply.media, reply.expect_reply)

@@ -144,6 +144,14 @@ class Flow(BaseModel):
     supervisor: str | None = None  # role that late requests escalate to
     report_to: str | None = None  # role that receives the monthly monev report
     auto_archive: bool = False  # archive by itself after publication
+    reminder_share: float = Field(0.75, gt=0, lt=1)  # remind holders at this share of a standard
+
+    @field_validator("working_hours")
+    @classmethod
+    def _check_hours(cls, value: str | None) -> str | None:
+        if value is not None:
+            Window.parse(value)
+        return value
 
     @model_validator(mode="after")
     def _check_references(self) -> Flow:

@@ -81,6 +81,7 @@ class RequestState(BaseModel):
     status: Status = Status.ACTIVE
     step_id: str
     step_started_at: datetime
+    step_due_at: datetime | None = None  # the time standard's deadline, in working time
     content: Content
     returned_from: str | None = None  # the step that returned it for revision
     audiences: list[str] = Field(default_factory=list)

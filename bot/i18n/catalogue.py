@@ -205,6 +205,10 @@ TEXTS |= {
         "Pengisian dibatalkan. Ketik /ajukan untuk memulai lagi.",
         "Form cancelled. Type /ajukan to start again.",
     ),
+    "intake.cancelled_input": (
+        "Dibatalkan: isian yang diminta untuk {code}. Belum ada tindakan yang dicatat.",
+        "Cancelled: the input asked for {code}. Nothing was recorded.",
+    ),
     "intake.nothing": (
         "Tidak ada pengisian yang berjalan. Ketik /ajukan untuk mengajukan publikasi.",
         "No form in progress. Type /ajukan to request a publication.",
@@ -433,5 +437,20 @@ TEXTS |= {
     "ask.media_optional": (
         "3. Kirim poster/video bila ada, atau tekan Lanjut: tim kami yang akan membuatnya.",
         "3. Send a poster or video if you have one, or tap Next: our team will make it.",
+    ),
+}
+
+TEXTS |= {
+    "timer.remind": (
+        "⏰ Pengingat: {code} menunggu tindakan Anda; batas waktu {due} WIB.",
+        "⏰ Reminder: {code} is waiting for you; due {due} WIB.",
+    ),
+    "timer.due": (
+        "⏰ Batas waktu {code} tiba ({due} WIB). Mohon segera ditindaklanjuti.",
+        "⏰ {code} is due now ({due} WIB). Please act on it.",
+    ),
+    "timer.escalate": (
+        "⚠️ Eskalasi: {code} terlambat di langkah \"{step}\" ({role}); batas waktu {due} WIB.",
+        "⚠️ Escalation: {code} is late at step \"{step}\" ({role}); it was due {due} WIB.",
     ),
 }

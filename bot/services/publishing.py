@@ -8,7 +8,7 @@ per platform drain those rows within the platform's limits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -79,7 +79,9 @@ class Publishing:
     ) -> Published:
         """Record the publish step and queue every delivery; `at` None means now."""
         now = self.clock.now()
-        due = at or now
+        # in UTC, as the clock gives it: the outbox compares due times as ISO text, and a
+        # local +07:00 time would fire seven hours late
+        due = (at or now).astimezone(UTC)
         if at is not None and next_window_start(at.astimezone(self.zone), self.flow.rules) != at:
             allowed = next_window_start(at.astimezone(self.zone), self.flow.rules)
             raise Refused("outside_window", given=f"{at.astimezone(self.zone):%d-%m-%Y %H.%M}",
@@ -95,7 +97,7 @@ class Publishing:
             action = Action(Act.PUBLISH, state.step_id, state.version, data={
                 "audiences": audiences, "due_at": due.isoformat(), "recipients": len(recipients)})
             actor = engine.Actor(person_id, frozenset(await repos.roles.of(person_id)))
-            outcome = engine.apply(self.flow, state, action, actor, now)
+            outcome = self.requests.timed(engine.apply(self.flow, state, action, actor, now))
             request_id = await repos.requests.save(outcome.state, person_id)
             await self.requests.record(repos, request_id, outcome, channel)
             broadcast_id = await repos.broadcasts.create(request_id, state.version, audiences, due, person_id)

@@ -13,6 +13,7 @@ from bot.domain.engine import Act, Action, Actor, Notice, Outcome
 from bot.domain.flow import REQUESTER, Flow
 from bot.domain.request import Content, MediaRef, RequestState, Status
 from bot.domain.rules import Violation, check_content
+from bot.domain.worktime import Calendar, add_working_time
 from storage.db import Database
 from storage.repositories import Repos
 
@@ -35,6 +36,7 @@ class RequestServices:
     flow: Flow
     clock: Clock
     zone: ZoneInfo
+    calendar: Calendar | None = None
 
     def today(self):
         return self.clock.now().astimezone(self.zone).date()
@@ -51,7 +53,7 @@ class RequestServices:
             for ref in content.media:
                 await repos.media.add(ref)
             actor = await self._actor(repos, requester_id)
-            outcome = engine.start(self.flow, code, content, actor, now)
+            outcome = self.timed(engine.start(self.flow, code, content, actor, now))
             request_id = await repos.requests.insert(outcome.state, requester_id)
             await self.record(repos, request_id, outcome, channel)
         return outcome.state
@@ -64,7 +66,7 @@ class RequestServices:
             actor = await self._actor(repos, person_id)
             for ref in action.media:
                 await repos.media.add(ref)
-            outcome = engine.apply(self.flow, state, action, actor, self.clock.now())
+            outcome = self.timed(engine.apply(self.flow, state, action, actor, self.clock.now()))
             request_id = await repos.requests.save(outcome.state, person_id)
             await self.record(repos, request_id, outcome, channel)
         return outcome
@@ -79,7 +81,7 @@ class RequestServices:
             for ref in content.media:
                 await repos.media.add(ref)
             actor = await self._actor(repos, person_id)
-            outcome = engine.resubmit(self.flow, state, content, actor, self.clock.now())
+            outcome = self.timed(engine.resubmit(self.flow, state, content, actor, self.clock.now()))
             request_id = await repos.requests.save(outcome.state, person_id)
             await self.record(repos, request_id, outcome, channel)
         return outcome
@@ -164,13 +166,24 @@ class RequestServices:
         return Actor(person_id, frozenset(await repos.roles.of(person_id)), name)
 
     async def record(self, repos: Repos, request_id: int, outcome: Outcome, channel: str) -> None:
-        """Audit events and outgoing notices, in the caller's transaction."""
+        """Audit events, outgoing notices and the new step's timers, in the caller's transaction."""
         for event in outcome.events:
             await repos.audit.append(request_id, event, channel)
         now = self.clock.now()
         for notice in outcome.notices:
             for recipient in await self._recipients(repos, outcome.state, notice):
                 await repos.outbox.add(request_id, "notice", recipient, _payload(notice), now)
+            if notice.kind == "prompt":
+                for kind, due_at in step_timers(self.flow, outcome.state, self.calendar):
+                    await repos.timers.add(request_id, outcome.state, kind, due_at)
+
+    def timed(self, outcome: Outcome) -> Outcome:
+        """The outcome with its current step's deadline set, counted in working time."""
+        state = outcome.state
+        due = deadline(self.flow, state, self.calendar)
+        if due == state.step_due_at:
+            return outcome
+        return Outcome(state.model_copy(update={"step_due_at": due}), outcome.events, outcome.notices)
 
     async def _recipients(self, repos: Repos, state: RequestState, notice: Notice) -> list[int]:
         if notice.role is None or notice.role == REQUESTER:
@@ -185,7 +198,23 @@ def _payload(notice: Notice) -> dict:
     }
 
 
-def deadline(flow: Flow, state: RequestState) -> datetime | None:
-    """When the current step's time standard runs out (around the clock; see issue 7)."""
+def deadline(flow: Flow, state: RequestState, calendar: Calendar | None = None) -> datetime | None:
+    """When the current step's time standard runs out, in the flow's working time."""
     standard = flow.step(state.step_id).standard
-    return state.step_started_at + standard if standard else None
+    if standard is None or state.status != Status.ACTIVE:
+        return None
+    if calendar is None:
+        return state.step_started_at + standard
+    return add_working_time(state.step_started_at, standard, calendar)
+
+
+def step_timers(flow: Flow, state: RequestState, calendar: Calendar | None) -> list[tuple[str, datetime]]:
+    """A reminder at the flow's share of the standard, one at the deadline, then escalation."""
+    standard = flow.step(state.step_id).standard
+    if standard is None or state.status != Status.ACTIVE:
+        return []
+    at_share = standard * flow.reminder_share
+    remind = (add_working_time(state.step_started_at, at_share, calendar) if calendar
+              else state.step_started_at + at_share)
+    due = deadline(flow, state, calendar)
+    return [("remind", remind), ("due", due), ("escalate", due)]

@@ -23,6 +23,7 @@ from bot.chat.approvals import Approvals
 from bot.handlers.telegram.handlers import TelegramHandlers
 from bot.handlers.telegram.notify import Notifier
 from bot.handlers.telegram.processor import PerUserOrder
+from bot.services.deadlines import Deadlines
 
 COMMANDS = [
     ("start", "Mulai / Start"),
@@ -100,7 +101,7 @@ def build(app: App, rate_limit: bool = True) -> Running:
 
 
 async def serve(app: App, stop: asyncio.Event) -> None:
-    """Run until `stop` is set: polling (or a webhook), plus the notice sender."""
+    """Run until `stop` is set: polling (or a webhook), the senders and the deadline timers."""
     running = build(app)
     application, settings = running.application, app.settings
     async with application, running.broadcaster.bot:
@@ -117,9 +118,11 @@ async def serve(app: App, stop: asyncio.Event) -> None:
             )
         else:
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        deadlines = Deadlines(app.db, app.flow, app.clock, on_fired=running.wake)
         senders = [
             asyncio.create_task(running.notifier.run()),
             asyncio.create_task(running.broadcaster.run()),
+            asyncio.create_task(deadlines.run()),
         ]
         try:
             await stop.wait()

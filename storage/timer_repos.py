@@ -1,0 +1,48 @@
+"""Timers: reminders, deadlines and escalations as rows with a due time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.request import RequestState
+from storage.db import Tx, utc_text, utcnow_text
+
+
+class Timers:
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    async def add(self, request_id: int, state: RequestState, kind: str, due_at: datetime) -> None:
+        """Set once per (request, step start, kind): re-entering a step sets new ones."""
+        started = utc_text(state.step_started_at)
+        if await self.tx.scalar(
+            "SELECT 1 FROM timers WHERE request_id = ? AND step_id = ? AND step_started_at = ? AND kind = ?",
+            (request_id, state.step_id, started, kind),
+        ):
+            return
+        await self.tx.execute(
+            "INSERT INTO timers (request_id, step_id, step_started_at, kind, due_at) VALUES (?, ?, ?, ?, ?)",
+            (request_id, state.step_id, started, kind, utc_text(due_at)),
+        )
+
+    async def due(self, now: datetime, limit: int = 100) -> list[dict]:
+        rows = await self.tx.all(
+            "SELECT t.*, r.code FROM timers t JOIN requests r ON r.id = t.request_id"
+            " WHERE t.fired_at IS NULL AND t.due_at <= ? ORDER BY t.due_at, t.id LIMIT ?",
+            (utc_text(now), limit),
+        )
+        return [dict(row) for row in rows]
+
+    async def next_due(self) -> datetime | None:
+        value = await self.tx.scalar("SELECT MIN(due_at) FROM timers WHERE fired_at IS NULL")
+        return datetime.fromisoformat(value) if value else None
+
+    async def fire(self, timer_id: int, outcome: str) -> bool:
+        """Mark fired; False if it already was (another pass got there first)."""
+        fired = await self.tx.scalar("SELECT fired_at FROM timers WHERE id = ?", (timer_id,))
+        if fired is not None:
+            return False
+        await self.tx.execute(
+            "UPDATE timers SET fired_at = ?, outcome = ? WHERE id = ?", (utcnow_text(), outcome, timer_id)
+        )
+        return True
