@@ -67,6 +67,7 @@ class Step(BaseModel):
     on_return: str | None = None  # where "return for revision" leads (a step or "requester")
     resume_at: str | None = None  # where a resubmitted version re-enters (default: this step)
     scope: Literal["request", "procedure"] = "request"  # procedure rows are not per request
+    platform: Literal["telegram", "line"] | None = None  # where the step must happen (ISMKI: LINE)
 
     @field_validator("standard", mode="before")
     @classmethod

@@ -454,3 +454,12 @@ TEXTS |= {
         "⚠️ Escalation: {code} is late at step \"{step}\" ({role}); it was due {due} WIB.",
     ),
 }
+
+TEXTS |= {
+    "refuse.wrong_platform": (
+        "Langkah ini dilakukan lewat {platform}. Tautkan akun {platform} Anda dengan /tautkan, lalu "
+        "lanjutkan di sana.",
+        "This step is done on {platform}. Link your {platform} account with /tautkan, then carry on "
+        "there.",
+    ),
+}

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.domain import engine
-from bot.domain.engine import Act, Action, Actor, Notice, Outcome
+from bot.domain.engine import Act, Action, Actor, Notice, Outcome, Refused
 from bot.domain.flow import REQUESTER, Flow
 from bot.domain.request import Content, MediaRef, RequestState, Status
 from bot.domain.rules import Violation, check_content
@@ -63,6 +63,7 @@ class RequestServices:
         async with self.db.transaction() as tx:
             repos = Repos(tx)
             state = await self._get(repos, code)
+            self._check_platform(state, channel)
             actor = await self._actor(repos, person_id)
             for ref in action.media:
                 await repos.media.add(ref)
@@ -153,6 +154,12 @@ class RequestServices:
             own = await repos.requests.listing(requester_id=person_id, status=Status.ACTIVE)
         mine = [r for r in own if self.flow.step(r.step_id).role == REQUESTER]
         return waiting + [r for r in mine if r not in waiting]
+
+    def _check_platform(self, state: RequestState, channel: str) -> None:
+        """A step that names a platform (ISMKI confirms on LINE) is acted on there only."""
+        wanted = self.flow.step(state.step_id).platform
+        if wanted and channel and channel != wanted and not state.status.closed:
+            raise Refused("wrong_platform", platform=wanted.upper())
 
     async def _get(self, repos: Repos, code: str) -> RequestState:
         state = await repos.requests.get(code)

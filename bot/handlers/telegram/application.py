@@ -20,9 +20,10 @@ from telegram.ext import (
 from bot.app import App
 from bot.broadcast.telegram import TelegramBroadcaster
 from bot.chat.approvals import Approvals
+from bot.chat.notify import Notifier
 from bot.handlers.telegram.handlers import TelegramHandlers
-from bot.handlers.telegram.notify import Notifier
 from bot.handlers.telegram.processor import PerUserOrder
+from bot.handlers.telegram.sender import TelegramSender
 from bot.services.deadlines import Deadlines
 
 COMMANDS = [
@@ -64,7 +65,7 @@ def build(app: App, rate_limit: bool = True) -> Running:
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
-    notifier = Notifier(app, Approvals(app), application.bot)
+    notifier = Notifier(app, Approvals(app), {"telegram": TelegramSender(application.bot, app.files)})
     # push-info paces itself, so its bot has no rate limiter of its own in the way
     broadcast_bot = Bot(
         settings.telegram_token.get_secret_value(),

@@ -16,10 +16,10 @@ from bot.chat import callbacks
 from bot.chat.approvals import Approvals, TapResult
 from bot.chat.audiences import Audiences, decode_subscribe
 from bot.chat.intake import Intake, Who
+from bot.chat.notify import Notifier
 from bot.chat.replies import Reply
 from bot.domain.request import Contact
 from bot.handlers.telegram import render
-from bot.handlers.telegram.notify import Notifier
 from bot.i18n import pick_language, t
 from storage.repositories import Repos
 
