@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     line_channel_secret: SecretStr | None = None
     line_access_token: SecretStr | None = None
     line_api_url: str = "https://api.line.me"
+    line_data_url: str = "https://api-data.line.me"  # the content (blob) API
+    line_public_url: str | None = None  # https address of this server, for poster images on LINE
     line_host: str = "127.0.0.1"
     line_port: int = 8080
 
