@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     flow: str = "default"
     flows_dir: Path | None = None  # an office's own flow files, searched before the shipped ones
     timezone: str = "Asia/Jakarta"
+    timer_poll_seconds: float = 30.0  # longest sleep of the deadline loop between checks
     holidays_file: Path = Path("holidays.txt")  # YYYY-MM-DD per line; none if the file is absent
 
     telegram_token: SecretStr | None = None

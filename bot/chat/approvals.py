@@ -8,12 +8,14 @@ the service, from the database, at the moment of the press.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from bot.app import App
 from bot.chat import callbacks, cards
 from bot.chat.callbacks import StepButton
 from bot.chat.media import accept_upload
 from bot.chat.replies import Reply
+from bot.chat.reports import Reports
 from bot.domain import engine
 from bot.domain.engine import Act, Action, Outcome, Refused
 from bot.domain.flow import Kind
@@ -152,6 +154,9 @@ class Approvals:
     async def notice(self, row: dict, lang: str) -> Reply | None:
         """The message an outbox notice row becomes; None if it no longer applies."""
         payload = row["payload"]
+        if payload["kind"] == "report":
+            start, end = date.fromisoformat(payload["start"]), date.fromisoformat(payload["end"])
+            return await Reports(self.app).render(start, end, lang)
         state = await self.app.requests.get(payload["code"])
         if payload["kind"] in ("prompt", "reminder", "escalation"):
             if state.step_id != payload["step_id"] or state.status != "active":

@@ -26,6 +26,7 @@ class Reply:
     buttons: list[list[Button]] = field(default_factory=list)
     media: list[MediaRef] = field(default_factory=list)
     expect_reply: bool = False  # the next typed message answers this one
+    attachment: tuple[str, bytes] | None = None  # a file to send along (name, bytes), e.g. a CSV
 
 
 @dataclass(frozen=True)

@@ -463,3 +463,10 @@ TEXTS |= {
         "there.",
     ),
 }
+
+TEXTS |= {
+    "report.not_allowed": (
+        "Laporan monev hanya untuk: {roles}.",
+        "The monev report is for: {roles}.",
+    ),
+}

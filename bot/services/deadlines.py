@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,6 +32,7 @@ class Deadlines:
     flow: Flow
     clock: Clock
     on_fired: Callable[[], None] = lambda: None  # wakes the senders
+    monthly: Callable[[datetime], Awaitable[int]] | None = None  # queues the monthly monev report
     poll: float = MAX_SLEEP
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -41,7 +42,10 @@ class Deadlines:
     async def run(self) -> None:
         while True:
             try:
-                if await self.fire_due():
+                fired = await self.fire_due()
+                if self.monthly is not None:
+                    fired += await self.monthly(self.clock.now())
+                if fired:
                     self.on_fired()
             except Exception:
                 log.exception("firing timers failed; they stay due")

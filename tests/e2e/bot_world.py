@@ -43,6 +43,7 @@ def settings_for(server: TelegramEmulator, tmp_path, flow: str = "default") -> S
     return Settings(
         database=tmp_path / "humas.db", flow=flow, telegram_token=server.token,
         telegram_api_url=server.base_url, telegram_file_url=server.base_file_url,
+        timer_poll_seconds=0.2,  # the test clock jumps; the timer loop looks again soon
     )
 
 
@@ -94,3 +95,82 @@ def text_of(message: dict) -> str:
 def buttons_of(message: dict) -> list[str]:
     markup = message.get("reply_markup") or {}
     return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+# The intake, question by question ---------------------------------------------------------
+
+# What tells each question apart from a refusal that names the same thing: its number.
+QUESTION = {
+    "title": "1. Apa judul acara",
+    "organisation": "2. Nama institusi",
+    "media": "3. Kirim poster",
+    "caption": "4. Tulis caption",
+    "contact": "5. Contact person",
+    "publish_date": "6. Tanggal publikasi",
+    "slot": "7. Pilih jam publikasi",
+    "notes": "8. Catatan khusus",
+}
+ORDER = tuple(QUESTION)
+SUMMARY = "Ringkasan permohonan"
+ANSWERS = {
+    "title": "Seminar Nasional Kesehatan",
+    "organisation": "BEM FK Universitas Jember",
+    "caption": "Ayo hadiri Seminar Nasional Kesehatan! #sehat",
+    "contact": "+6281234567890",
+    "publish_date": "28-11-2026",
+    "slot": "08.00-10.00",
+}
+# How the summary shows those answers (and the poster).
+SUMMARY_SHOWS = ("Seminar Nasional Kesehatan", "BEM FK Universitas Jember", "image 1080×1350",
+                 "#sehat", "Sari / +6281234567890", "28 November 2026", "08.00-10.00 WIB",
+                 "Catatan khusus: Tidak ada")
+
+
+async def answer(client: SimUser, question: str, asked: dict, answers: dict | None = None) -> dict:
+    """Give the answer to `question` (asked in message `asked`); the next question, or the summary."""
+    given = ANSWERS | (answers or {})
+    if question == "media":
+        await client.send_photo(poster_bytes())
+        received = await expect(client, "Poster 1 diterima")
+        await client.tap(received, "Lanjut ➡️")
+    elif question == "contact":
+        await client.share_contact(given["contact"], "Sari")
+    elif question == "slot":
+        await client.tap(asked, given["slot"])
+    elif question == "notes":
+        await client.tap(asked, "Tidak ada")
+    else:
+        await client.send(given[question])
+    following = ORDER.index(question) + 1
+    return await expect(client, QUESTION[ORDER[following]] if following < len(ORDER) else SUMMARY)
+
+
+async def intake_until(world: World, stop: str) -> dict:
+    """/ajukan, then every answer before `stop`; the message asking `stop`."""
+    client = world["client"]
+    await client.send("/ajukan")
+    asked = await expect(client, QUESTION["title"])
+    for question in ORDER[: ORDER.index(stop)]:
+        asked = await answer(client, question, asked)
+    return asked
+
+
+async def intake_from(world: World, start: str, asked: dict, answers: dict | None = None) -> dict:
+    """Answer `start` (asked in `asked`) and every question after it; the summary."""
+    for question in ORDER[ORDER.index(start):]:
+        asked = await answer(world["client"], question, asked, answers)
+    return asked
+
+
+async def fill_intake(world: World, date_text: str = "28-11-2026") -> dict:
+    """The client answers every question; returns the summary message."""
+    asked = await intake_until(world, "title")
+    return await intake_from(world, "title", asked, {"publish_date": date_text})
+
+
+async def submit(world: World) -> str:
+    """A full request sent; its code."""
+    summary = await fill_intake(world)
+    await world["client"].tap(summary, "✅ Kirim")
+    receipt = await expect(world["client"], "Permohonan diterima")
+    return text_of(receipt).split("Kode: ")[1].split()[0]

@@ -21,6 +21,7 @@ from bot.app import App
 from bot.broadcast.telegram import TelegramBroadcaster
 from bot.chat.approvals import Approvals
 from bot.chat.notify import Notifier
+from bot.chat.reports import Reports
 from bot.handlers.telegram.handlers import TelegramHandlers
 from bot.handlers.telegram.processor import PerUserOrder
 from bot.handlers.telegram.sender import TelegramSender
@@ -36,6 +37,7 @@ COMMANDS = [
     ("peran", "Peran saya / My roles"),
     ("bahasa", "Bahasa / Language"),
     ("langganan", "Langganan info / Subscribe"),
+    ("laporan", "Laporan monev / Monitoring report"),
     ("berhenti", "Berhenti langganan / Unsubscribe"),
 ]
 
@@ -87,6 +89,7 @@ def build(app: App, rate_limit: bool = True) -> Running:
         ("bahasa", handlers.language),
         ("langganan", handlers.subscribe),
         ("berhenti", handlers.unsubscribe),
+        ("laporan", handlers.report),
     ):
         application.add_handler(CommandHandler(name, method, filters=private))
     application.add_handler(CommandHandler("daftarkan", handlers.register, filters=filters.ChatType.GROUPS))
@@ -119,7 +122,8 @@ async def serve(app: App, stop: asyncio.Event) -> None:
             )
         else:
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        deadlines = Deadlines(app.db, app.flow, app.clock, on_fired=running.wake)
+        deadlines = Deadlines(app.db, app.flow, app.clock, on_fired=running.wake,
+                              monthly=Reports(app).queue_monthly, poll=settings.timer_poll_seconds)
         senders = [
             asyncio.create_task(running.notifier.run()),
             asyncio.create_task(running.broadcaster.run()),

@@ -18,6 +18,7 @@ from bot.chat.audiences import Audiences, decode_subscribe
 from bot.chat.intake import Intake, Who
 from bot.chat.notify import Notifier
 from bot.chat.replies import Reply
+from bot.chat.reports import Reports
 from bot.domain.request import Contact
 from bot.handlers.telegram import render
 from bot.i18n import pick_language, t
@@ -109,6 +110,10 @@ class TelegramHandlers:
         async with self.app.db.transaction() as tx:
             await Repos(tx).people.set_language(who.person_id, new)
         await self.reply(update, context, [Reply(t("lang.switched", new))])
+
+    async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if who := await self.who(update):
+            await self.reply(update, context, [await Reports(self.app).laporan(who.person_id, who.lang)])
 
     async def subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if who := await self.who(update):

@@ -62,6 +62,14 @@ def markup(reply: Reply):
 
 async def send(bot: Bot, files: FileStore, chat_id: int, reply: Reply) -> Sent:
     """Send one Reply; the Sent names the message that carries its buttons."""
+    sent = await _send_main(bot, files, chat_id, reply)
+    if reply.attachment is not None:
+        name, data = reply.attachment
+        await bot.send_document(chat_id, data, filename=name)
+    return sent
+
+
+async def _send_main(bot: Bot, files: FileStore, chat_id: int, reply: Reply) -> Sent:
     keyboard = markup(reply)
     text = reply.text[:TEXT_LIMIT]
     if reply.media:
