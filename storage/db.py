@@ -52,7 +52,11 @@ class Database:
     async def open(cls, path: Path | str) -> Database:
         db = cls(Path(path))
         await db.connect()
-        await db.migrate()
+        try:
+            await db.migrate()
+        except BaseException:
+            await db.close()  # a refused database leaves no connection thread behind
+            raise
         return db
 
     async def connect(self) -> None:
