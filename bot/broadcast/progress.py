@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import time
 
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import RetryAfter, TelegramError
 
 from bot.app import App
 from bot.domain.durations import format_duration
@@ -16,6 +16,7 @@ from storage.repositories import Repos
 
 EDIT_EVERY = 2.0  # seconds between edits: edits count against the chat's limits too
 SHOWN_FAILURES = 20
+REPORT_RETRIES = 3  # 429s waited out for the final report
 
 
 class ProgressReporter:
@@ -24,12 +25,13 @@ class ProgressReporter:
         self.bot = bot
         self._last_edit: dict[int, float] = {}
         self._started: dict[int, tuple[float, int]] = {}
+        self._shown: dict[int, str] = {}  # broadcast id -> the progress text shown now
 
     async def update(self, broadcast_id: int, force: bool = False) -> None:
         async with self.app.db.reading() as tx:
             repos = Repos(tx)
             broadcast = await repos.broadcasts.get(broadcast_id)
-            counts = await repos.broadcasts.counts(broadcast["request_id"])
+            counts = await repos.broadcasts.counts(broadcast["request_id"]) if broadcast else {}
         if broadcast is None or broadcast["finished_at"]:
             return
         if not counts.get("pending") and not counts.get("sending"):
@@ -60,10 +62,11 @@ class ProgressReporter:
                  failed=counts.get("failed", 0), eta=format_duration(left, lang) if left else "-")
 
     async def _final(self, broadcast: dict, counts: dict[str, int]) -> None:
-        async with self.app.db.transaction() as tx:
-            repos = Repos(tx)
-            await repos.broadcasts.finish(broadcast["id"])
-            deliveries = await repos.broadcasts.deliveries(broadcast["request_id"])
+        """The progress message shows the outcome; the report, with who failed, follows it
+        as a new message. The broadcast counts as finished once the report was tried (a crash
+        in between repeats the report on restart: better twice than lost)."""
+        async with self.app.db.reading() as tx:
+            deliveries = await Repos(tx).broadcasts.deliveries(broadcast["request_id"])
         chat, lang = await self._petugas(broadcast)
         lines = [t("progress.final", lang, code=broadcast["code"], sent=counts.get("sent", 0),
                    total=sum(counts.values()), failed=counts.get("failed", 0),
@@ -76,16 +79,34 @@ class ProgressReporter:
                             reason=d["result"].get("reason", "-")) for d in rows[:SHOWN_FAILURES]]
                 if len(rows) > SHOWN_FAILURES:
                     lines.append(f"… +{len(rows) - SHOWN_FAILURES}")
-        await self._show(broadcast, chat, lines[0])
+        if broadcast["progress"].get("message_id"):
+            await self._show(broadcast, chat, lines[0])
         if chat is not None:
-            with contextlib.suppress(TelegramError):
-                await self.bot.send_message(chat, "\n".join(lines)[:4096])
+            await self._report(chat, "\n".join(lines)[:4096])
+        async with self.app.db.transaction() as tx:
+            await Repos(tx).broadcasts.finish(broadcast["id"])
+        self._shown.pop(broadcast["id"], None)
+
+    async def _report(self, chat: str, text: str) -> None:
+        for attempt in range(REPORT_RETRIES + 1):
+            try:
+                await self.bot.send_message(chat, text)
+                return
+            except RetryAfter as exc:
+                if attempt == REPORT_RETRIES:
+                    return
+                wait = exc.retry_after
+                await asyncio.sleep(wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait))
+            except TelegramError:
+                return  # the petugas blocked the bot, say; the report is in the database
 
     async def _show(self, broadcast: dict, chat: str | None, text: str) -> None:
         """Send the progress message once, then edit it; its id is kept across restarts."""
         if chat is None:
             return
         progress = broadcast["progress"]
+        if self._shown.get(broadcast["id"]) == text:
+            return  # Telegram refuses an edit that changes nothing
         try:
             if progress.get("message_id"):
                 await self.bot.edit_message_text(text, chat, progress["message_id"])
@@ -95,6 +116,7 @@ class ProgressReporter:
                     await Repos(tx).broadcasts.set_progress(
                         broadcast["id"], {"chat_id": chat, "message_id": message.message_id})
                 broadcast["progress"] = {"chat_id": chat, "message_id": message.message_id}
+            self._shown[broadcast["id"]] = text
         except TelegramError:
             pass  # progress is a courtesy; the report is in the database either way
 

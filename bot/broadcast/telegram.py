@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 GONE = ("blocked", "deactivated", "kicked", "not a member", "chat not found")
+PART_RETRIES = 3  # 429s waited out for a later part of one recipient's messages
+Part = tuple[str, list[MediaRef], str | None]  # kind (photo, video, album, text), media, caption
 
 
 @dataclass(frozen=True)
@@ -79,44 +81,72 @@ class TelegramBroadcaster:
         return len(rows)
 
     async def deliver(self, delivery: Delivery) -> None:
+        """One recipient's messages, each paced just before it goes out. A 429 before anything
+        went out puts the row back (sent later, once); one after a part went out is waited out
+        on the spot, since putting the row back would send that part twice."""
         content = await self._content(delivery.request_id)
-        plan = sum(len(media) if kind == "album" else 1 for kind, media, _ in _messages_for(content))
-        for _ in range(plan):
-            await asyncio.sleep(self.pacer.wait(delivery.chat_id, delivery.is_group))
-            self.pacer.sent(delivery.chat_id, delivery.is_group)
+        plan = _messages_for(content)
+        await self._pace(delivery)
         await self._mark(delivery.row_id, "sending", {})
+        sent: list[int] = []
         try:
-            message_ids = await self._send(delivery.chat_id, content)
+            for index, part in enumerate(plan):
+                if index:
+                    await self._pace(delivery)
+                sent += await self._send_part(delivery, part, wait_out=bool(sent))
         except RetryAfter as exc:
-            self.pacer.pause(_seconds(exc.retry_after))
-            await self._mark(delivery.row_id, "pending", {"retry_after": _seconds(exc.retry_after)})
+            seconds = _seconds(exc.retry_after)
+            self.pacer.pause(seconds)
+            if sent:
+                await self._mark(delivery.row_id, "failed", _partly(sent, exc.message))
+            else:
+                await self._mark(delivery.row_id, "pending", {"retry_after": seconds})
         except Forbidden as exc:
-            await self._gone(delivery, exc.message)
+            await self._gone(delivery, exc.message, sent)
         except BadRequest as exc:
             if any(word in exc.message.lower() for word in GONE):
-                await self._gone(delivery, exc.message)
+                await self._gone(delivery, exc.message, sent)
             else:
-                await self._mark(delivery.row_id, "failed", {"reason": exc.message})
+                await self._mark(delivery.row_id, "failed", _partly(sent, exc.message))
         except NetworkError as exc:  # a timeout: it may have arrived, so it is not resent
-            await self._mark(delivery.row_id, "unknown", {"reason": f"network: {exc.message}"})
+            await self._mark(delivery.row_id, "unknown", _partly(sent, f"network: {exc.message}"))
         except TelegramError as exc:
-            await self._mark(delivery.row_id, "failed", {"reason": exc.message})
+            await self._mark(delivery.row_id, "failed", _partly(sent, exc.message))
+        except Exception as exc:  # a bug or a missing file: the row must not stay 'sending'
+            log.exception("broadcast row %s failed", delivery.row_id)
+            await self._mark(delivery.row_id, "failed", _partly(sent, f"error: {exc!r}"))
         else:
-            await self._mark(delivery.row_id, "sent", {"message_ids": message_ids})
+            await self._mark(delivery.row_id, "sent", {"message_ids": sent})
 
-    async def _send(self, chat_id: str, content: Content) -> list[int]:
-        sent: list[int] = []
-        for kind, media, caption in _messages_for(content):
-            if kind == "text":
-                message = await self.bot.send_message(chat_id, caption)
-                sent.append(message.message_id)
-            elif kind == "album":
-                messages = await self.bot.send_media_group(chat_id, self._album(media, caption))
-                self._remember_album(media, messages)
-                sent += [m.message_id for m in messages]
-            else:
-                sent.append(await self._send_one(chat_id, kind, media[0], caption))
-        return sent
+    async def _pace(self, delivery: Delivery) -> None:
+        """Wait until one more message to this chat keeps within every limit."""
+        await asyncio.sleep(self.pacer.wait(delivery.chat_id, delivery.is_group))
+
+    async def _send_part(self, delivery: Delivery, part: Part, wait_out: bool) -> list[int]:
+        """Send one part; the pacer counts it once the call returns (Telegram has seen it by
+        then), so the next message's interval is measured from where Telegram measures it."""
+        for attempt in range(PART_RETRIES + 1):
+            try:
+                return await self._send(delivery.chat_id, part)
+            except RetryAfter as exc:
+                if not wait_out or attempt == PART_RETRIES:
+                    raise
+                self.pacer.pause(_seconds(exc.retry_after))
+                await self._pace(delivery)
+            finally:
+                for _ in range(len(part[1]) if part[0] == "album" else 1):
+                    self.pacer.sent(delivery.chat_id, delivery.is_group)
+        raise AssertionError("unreachable")
+
+    async def _send(self, chat_id: str, part: Part) -> list[int]:
+        kind, media, caption = part
+        if kind == "text":
+            return [(await self.bot.send_message(chat_id, caption)).message_id]
+        if kind == "album":
+            messages = await self.bot.send_media_group(chat_id, self._album(media, caption))
+            self._remember_album(media, messages)
+            return [m.message_id for m in messages]
+        return [await self._send_one(chat_id, kind, media[0], caption)]
 
     async def _send_one(self, chat_id: str, kind: str, media: MediaRef, caption: str | None) -> int:
         file = self._file_ids.get(media.publish_sha256) or self.app.files.get(media.publish_sha256)
@@ -152,11 +182,12 @@ class TelegramBroadcaster:
             )
         return Content.model_validate_json(row["content"])
 
-    async def _gone(self, delivery: Delivery, reason: str) -> None:
+    async def _gone(self, delivery: Delivery, reason: str, sent: list[int] | None = None) -> None:
         """Blocked, deleted or removed: failed now, and no longer a recipient."""
         async with self.app.db.transaction() as tx:
             repos = Repos(tx)
-            await repos.outbox.mark(delivery.row_id, "failed", {"reason": reason, "gone": True})
+            result = {"reason": reason, "gone": True} | ({"message_ids": sent} if sent else {})
+            await repos.outbox.mark(delivery.row_id, "failed", result)
             if not delivery.is_group:
                 await repos.subscribers.mark_blocked("telegram", delivery.chat_id, reason)
             else:
@@ -167,12 +198,20 @@ class TelegramBroadcaster:
             await Repos(tx).outbox.mark(row_id, status, result)
 
 
-def _messages_for(content: Content) -> list[tuple[str, list[MediaRef], str | None]]:
+def _partly(sent: list[int], reason: str) -> dict:
+    """A failure's result; when some messages had gone out, which, so that none is resent."""
+    if not sent:
+        return {"reason": reason}
+    return {"reason": f"partly sent ({len(sent)} messages, then: {reason})", "message_ids": sent,
+            "partial": True}
+
+
+def _messages_for(content: Content) -> list[Part]:
     """What one recipient receives: the poster(s) with the caption, the caption as text
     after them when it is over Telegram's 1024 characters."""
     caption = content.caption
     fits = len(caption) <= CAPTION_LIMIT
-    plan: list[tuple[str, list[MediaRef], str | None]] = []
+    plan: list[Part] = []
     if len(content.media) > 1:
         plan.append(("album", content.media, caption if fits else None))
     elif content.media:
