@@ -4,6 +4,7 @@ HTML record of its path through the SOP."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import zipfile
@@ -53,7 +54,8 @@ def sop_path(flow: Flow, created: datetime, events: list[AuditEntry]) -> list[St
         if event.act == "evidence" or event.step_id not in numbers:
             continue
         step = flow.step(event.step_id)
-        standard = int(step.standard.total_seconds()) if step.standard else None
+        # a (re)submission is the requester's time, not the step's: no standard to judge it by
+        standard = int(step.standard.total_seconds()) if step.standard and event.act != "submit" else None
         role = "sistem" if event.role == "system" else flow.role_name(event.role)
         records.append(
             StepRecord(
@@ -97,18 +99,23 @@ class Archive:
         path = target / f"{code}.zip" if target.suffix != ".zip" else target
         path.parent.mkdir(parents=True, exist_ok=True)
         files = _materials(versions)
+        entries = {name: self.files.get(sha) for name, sha in files.items()}
+        for version, content in versions:
+            caption = content.caption.encode()
+            name = f"caption-v{version}.txt"
+            entries[name], files[name] = caption, hashlib.sha256(caption).hexdigest()
         record = sop_path(self.flow, events[0].at if events else created, events)
-        manifest = self._manifest(state, versions, events, deliveries, files, record)
+        manifest = self._manifest(state, versions, events, deliveries, files, entries, record)
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, sha in files.items():
-                archive.writestr(name, self.files.get(sha))
-            for version, content in versions:
-                archive.writestr(f"caption-v{version}.txt", content.caption)
+            for name, data in entries.items():
+                archive.writestr(name, data)
             archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
             archive.writestr("record.html", self._html(state.code, versions[-1][1], record, deliveries))
         return path
 
-    def _manifest(self, state, versions, events, deliveries, files, record) -> dict:
+    def _manifest(self, state, versions, events, deliveries, files, entries, record) -> dict:
+        """Everything about the request. `files` names every file in the zip except the manifest
+        and record.html, with its sha256 (for media, the hash it was stored and approved under)."""
         return {
             "code": state.code,
             "flow": self.flow.name,
@@ -119,8 +126,7 @@ class Archive:
             "subject": state.content.subject_line(),
             "versions": [{"version": v, "content": c.model_dump(mode="json")} for v, c in versions],
             "files": [
-                {"path": name, "sha256": sha, "size": self.files.path(sha).stat().st_size}
-                for name, sha in files.items()
+                {"path": name, "sha256": sha, "size": len(entries[name])} for name, sha in files.items()
             ],
             "events": [
                 {
