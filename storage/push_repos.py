@@ -152,16 +152,16 @@ class Broadcasts:
         )
         return [dict(row) | {"result": json.loads(row["result"])} for row in rows]
 
-    async def abandon_in_flight(self) -> int:
-        """After a crash: a delivery that was being sent may or may not have arrived. It is
-        reported as unknown, never sent again."""
-        count = await self.tx.scalar(
-            "SELECT COUNT(*) FROM outbox WHERE kind = 'broadcast' AND status = 'sending'"
-        )
+    async def abandon_in_flight(self, prefix: str = "telegram:") -> int:
+        """After a crash: a Telegram delivery that was being sent may or may not have arrived.
+        It is reported as unknown, never sent again. Only rows of `prefix`'s platform: LINE's
+        in-flight rows carry a retry key and are resent with it (bot/broadcast/line.py)."""
+        where = "kind = 'broadcast' AND status = 'sending' AND substr(recipient, 1, ?) = ?"
+        count = await self.tx.scalar(f"SELECT COUNT(*) FROM outbox WHERE {where}", (len(prefix), prefix))
         await self.tx.execute(
-            "UPDATE outbox SET status = 'unknown', result = ?, updated_at = ?"
-            " WHERE kind = 'broadcast' AND status = 'sending'",
-            (json.dumps({"reason": "interrupted while sending; delivery unknown"}), utcnow_text()),
+            f"UPDATE outbox SET status = 'unknown', result = ?, updated_at = ? WHERE {where}",
+            (json.dumps({"reason": "interrupted while sending; delivery unknown"}), utcnow_text(),
+             len(prefix), prefix),
         )
         return count
 

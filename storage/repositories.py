@@ -326,14 +326,48 @@ class Outbox:
              utc_text(due_at), now, now),
         )
 
-    async def due(self, now: datetime, kinds: tuple[str, ...], limit: int = 100) -> list[dict]:
+    async def due(self, now: datetime, kinds: tuple[str, ...], limit: int = 100,
+                  prefix: str | None = None) -> list[dict]:
+        """Pending rows due by `now`; `prefix` keeps one platform's ("line:")."""
         marks = ", ".join("?" * len(kinds))
+        mine = " AND substr(recipient, 1, ?) = ?" if prefix else ""
         rows = await self.tx.all(
-            f"SELECT * FROM outbox WHERE status = 'pending' AND kind IN ({marks}) AND due_at <= ?"
+            f"SELECT * FROM outbox WHERE status = 'pending' AND kind IN ({marks}) AND due_at <= ?{mine}"
             " ORDER BY due_at, id LIMIT ?",
-            (*kinds, utc_text(now), limit),
+            (*kinds, utc_text(now), *((len(prefix), prefix) if prefix else ()), limit),
         )
         return [_outbox_row(row) for row in rows]
+
+    async def in_flight(self, kind: str, prefix: str) -> list[dict]:
+        """Rows left in 'sending' (by a crash, or a call that got no answer), of one platform."""
+        rows = await self.tx.all(
+            "SELECT * FROM outbox WHERE status = 'sending' AND kind = ? AND substr(recipient, 1, ?) = ?"
+            " ORDER BY id",
+            (kind, len(prefix), prefix),
+        )
+        return [_outbox_row(row) for row in rows]
+
+    async def mark_many(self, row_ids: list[int], status: str, result: dict | None = None,
+                        only_if: str | None = None) -> list[int]:
+        """One status and result for several rows (a batch); with `only_if`, only rows still
+        in that status change. The ids that changed."""
+        if not row_ids:
+            return []
+        marks = ", ".join("?" * len(row_ids))
+        if only_if:
+            found = await self.tx.all(
+                f"SELECT id FROM outbox WHERE id IN ({marks}) AND status = ? ORDER BY id", (*row_ids, only_if)
+            )
+            row_ids = [row["id"] for row in found]
+            marks = ", ".join("?" * len(row_ids))
+            if not row_ids:
+                return []
+        await self.tx.execute(
+            f"UPDATE outbox SET status = ?, result = ?, attempts = attempts + 1, updated_at = ?"
+            f" WHERE id IN ({marks})",
+            (status, json.dumps(result or {}), utcnow_text(), *row_ids),
+        )
+        return row_ids
 
     async def mark(self, row_id: int, status: str, result: dict | None = None) -> None:
         await self.tx.execute(

@@ -49,6 +49,26 @@ class Audiences:
             was = await Repos(tx).subscribers.unsubscribe(platform, chat_id)
         return Reply(t("subscribe.stopped" if was else "subscribe.not_subscribed", lang))
 
+    async def follow(self, platform: str, user_id: str | int, person_id: int | None) -> list[str]:
+        """A user added the bot (LINE's follow event, an unblock too): they receive push-info,
+        for the audiences they chose before if they ever chose some, else for every audience.
+        The audiences they now have."""
+        async with self.app.db.transaction() as tx:
+            repos = Repos(tx)
+            current = await repos.subscribers.get(platform, user_id)
+            chosen = [a for a in current["audiences"] if a in self.names] if current else []
+            audiences = chosen or list(self.names)
+            if person_id is None and current:
+                person_id = current["person_id"]
+            await repos.subscribers.subscribe(platform, user_id, person_id, audiences)
+        return audiences
+
+    async def unfollow(self, platform: str, user_id: str | int) -> bool:
+        """A user blocked the bot (LINE's unfollow event): no more push-info. Their choice of
+        audiences is kept for a later follow. True if they were subscribed."""
+        async with self.app.db.transaction() as tx:
+            return await Repos(tx).subscribers.unsubscribe(platform, user_id)
+
     async def register_target(self, platform: str, chat_id: str | int, title: str, kind: str,
                               audiences: list[str], person_id: int | None, lang: str) -> Reply:
         """A channel or group joins the push-info targets. In a group the sender must be an

@@ -75,9 +75,12 @@ class Publishing:
         return next_window_start(max(wanted, now_local), self.flow.rules)
 
     async def publish(
-        self, code: str, person_id: int, audiences: list[str], at: datetime | None = None, channel: str = ""
+        self, code: str, person_id: int, audiences: list[str], at: datetime | None = None, channel: str = "",
+        line_followers: bool = False,
     ) -> Published:
-        """Record the publish step and queue every delivery; `at` None means now."""
+        """Record the publish step and queue every delivery; `at` None means now. With
+        `line_followers`, LINE gets one broadcast to every follower of the bot instead of a
+        message to each LINE subscriber of the audiences."""
         now = self.clock.now()
         # in UTC, as the clock gives it: the outbox compares due times as ISO text, and a
         # local +07:00 time would fire seven hours late
@@ -93,9 +96,10 @@ class Publishing:
                 raise UnknownRequest(code)
             if self.flow.step(state.step_id).kind != Kind.PUBLISH:
                 raise Refused("not_current", code=code, step=self.flow.step(state.step_id).name.id)
-            recipients = await self._recipients(repos, audiences)
+            recipients = await self._recipients(repos, audiences, line_followers)
             action = Action(Act.PUBLISH, state.step_id, state.version, data={
-                "audiences": audiences, "due_at": due.isoformat(), "recipients": len(recipients)})
+                "audiences": audiences, "due_at": due.isoformat(), "recipients": len(recipients)}
+                | ({"line_followers": True} if line_followers else {}))
             actor = engine.Actor(person_id, frozenset(await repos.roles.of(person_id)))
             outcome = self.requests.timed(engine.apply(self.flow, state, action, actor, now))
             request_id = await repos.requests.save(outcome.state, person_id)
@@ -107,7 +111,8 @@ class Publishing:
                                        dedupe_key=f"pub:{code}:{recipient.key}")
         return Published(outcome, broadcast_id, due, len(recipients))
 
-    async def _recipients(self, repos: Repos, audiences: list[str]) -> list[Recipient]:
+    async def _recipients(self, repos: Repos, audiences: list[str], line_followers: bool = False
+                          ) -> list[Recipient]:
         chosen = set(audiences)
         found = [
             Recipient(t["platform"], t["chat_id"], t["kind"])
@@ -119,6 +124,9 @@ class Publishing:
             for s in await repos.subscribers.reachable()
             if chosen & set(s["audiences"])
         ]
+        if line_followers:  # one row, "line:*", sent with LINE's broadcast endpoint
+            found = [r for r in found if not (r.platform == "line" and r.kind == "private")]
+            found.append(Recipient("line", "*", "followers"))
         return found
 
     async def record_evidence(self, code: str, person_id: int, channel_name: str, url: str,
