@@ -282,7 +282,16 @@ class Approvals:
             message = error.message(lang) if isinstance(error, Refused) else t("tap.unknown_request", lang)
             return TapResult(replies=[Reply(message)])
         await self._clear(person_id)
-        return TapResult(replies=[Reply(t("publish.evidence_saved", lang, channel=data["channel"], url=url))])
+        saved = Reply(t("publish.evidence_saved", lang, channel=data["channel"], url=url))
+        return TapResult(replies=[saved, await self._checklist(data["code"], lang)])
+
+    async def _checklist(self, code: str, lang: str) -> Reply:
+        """The hand-posting checklist again, with the channels that have a link ticked."""
+        state = await self.app.requests.get(code)
+        async with self.app.db.reading() as tx:
+            events = await Repos(tx).audit.for_request(code)
+        done = {e.data.get("channel") for e in events if e.act == "evidence"}
+        return cards.evidence_buttons(code, external_channels(self.flow, state), done, lang)
 
     async def _ask_text(self, person_id: int, lang: str, button: StepButton) -> TapResult:
         await self._pend(person_id, "note", button)
