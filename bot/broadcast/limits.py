@@ -9,6 +9,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+PRUNE_AT = 4096
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -44,6 +46,9 @@ class Pacer:
             self._groups.setdefault(chat, deque()).append(now)
         else:
             self._private[chat] = now
+            if len(self._private) > PRUNE_AT:  # a chat last written a while ago limits nothing
+                horizon = now - self.limits.private_interval
+                self._private = {c: t for c, t in self._private.items() if t > horizon}
 
     def pause(self, seconds: float) -> None:
         """A 429 said retry after this long: nothing goes out until then."""

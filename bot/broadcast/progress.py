@@ -9,6 +9,7 @@ from telegram import Bot
 from telegram.error import RetryAfter, TelegramError
 
 from bot.app import App
+from bot.broadcast.limits import Pacer
 from bot.domain.durations import format_duration
 from bot.i18n import t
 from bot.services.publishing import eta
@@ -20,14 +21,21 @@ REPORT_RETRIES = 3  # 429s waited out for the final report
 
 
 class ProgressReporter:
-    def __init__(self, app: App, bot: Bot) -> None:
+    def __init__(self, app: App, bot: Bot, pacer: Pacer) -> None:
         self.app = app
         self.bot = bot
+        self.pacer = pacer  # the broadcast's own pacer: progress messages share its limits
         self._last_edit: dict[int, float] = {}
         self._started: dict[int, tuple[float, int]] = {}
         self._shown: dict[int, str] = {}  # broadcast id -> the progress text shown now
 
     async def update(self, broadcast_id: int, force: bool = False) -> None:
+        """Edit the progress message, at most every EDIT_EVERY seconds (the check comes
+        before any query, so a large broadcast does not re-count its rows for every send)."""
+        now = time.monotonic()
+        if not force and now - self._last_edit.get(broadcast_id, 0.0) < EDIT_EVERY:
+            return
+        self._last_edit[broadcast_id] = now
         async with self.app.db.reading() as tx:
             repos = Repos(tx)
             broadcast = await repos.broadcasts.get(broadcast_id)
@@ -37,10 +45,6 @@ class ProgressReporter:
         if not counts.get("pending") and not counts.get("sending"):
             await self._final(broadcast, counts)
             return
-        now = time.monotonic()
-        if not force and now - self._last_edit.get(broadcast_id, 0.0) < EDIT_EVERY:
-            return
-        self._last_edit[broadcast_id] = now
         chat, lang = await self._petugas(broadcast)
         await self._show(broadcast, chat, self._running_text(broadcast, counts, now, lang))
 
@@ -90,6 +94,7 @@ class ProgressReporter:
     async def _report(self, chat: str, text: str) -> None:
         for attempt in range(REPORT_RETRIES + 1):
             try:
+                await self._paced(chat)
                 await self.bot.send_message(chat, text)
                 return
             except RetryAfter as exc:
@@ -108,6 +113,7 @@ class ProgressReporter:
         if self._shown.get(broadcast["id"]) == text:
             return  # Telegram refuses an edit that changes nothing
         try:
+            await self._paced(chat)
             if progress.get("message_id"):
                 await self.bot.edit_message_text(text, chat, progress["message_id"])
             else:
@@ -119,6 +125,12 @@ class ProgressReporter:
             self._shown[broadcast["id"]] = text
         except TelegramError:
             pass  # progress is a courtesy; the report is in the database either way
+
+    async def _paced(self, chat: str) -> None:
+        """Wait for a free slot and take it: the petugas's messages count against the same
+        30 a second as the broadcast's."""
+        await asyncio.sleep(self.pacer.wait(chat, False))
+        self.pacer.sent(chat, False)
 
     async def _petugas(self, broadcast: dict) -> tuple[str | None, str]:
         """The Telegram chat and the language of the petugas who started the broadcast."""

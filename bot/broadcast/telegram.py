@@ -44,7 +44,8 @@ class TelegramBroadcaster:
         self.bot = bot
         self.pacer = pacer or Pacer()
         self.idle = idle
-        self.progress = ProgressReporter(app, bot)
+        self.progress = ProgressReporter(app, bot, self.pacer)
+        self._contents: dict[int, Content] = {}  # request id -> what it publishes (fixed once published)
         self._file_ids: dict[str, str] = {}  # sha256 -> Telegram file_id, after the first upload
         self._wake = asyncio.Event()
 
@@ -174,13 +175,18 @@ class TelegramBroadcaster:
                 self._file_ids[ref.publish_sha256] = message.photo[-1].file_id
 
     async def _content(self, request_id: int) -> Content:
+        if request_id in self._contents:
+            return self._contents[request_id]
+        if len(self._contents) > 32:
+            self._contents.clear()
         async with self.app.db.reading() as tx:
             row = await tx.one(
                 "SELECT v.content FROM requests r JOIN request_versions v"
                 " ON v.request_id = r.id AND v.version = r.version WHERE r.id = ?",
                 (request_id,),
             )
-        return Content.model_validate_json(row["content"])
+        self._contents[request_id] = Content.model_validate_json(row["content"])
+        return self._contents[request_id]
 
     async def _gone(self, delivery: Delivery, reason: str, sent: list[int] | None = None) -> None:
         """Blocked, deleted or removed: failed now, and no longer a recipient."""
