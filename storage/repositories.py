@@ -63,6 +63,61 @@ class People:
     async def set_language(self, person_id: int, language: str) -> None:
         await self.tx.execute("UPDATE people SET language = ? WHERE id = ?", (language, person_id))
 
+    async def set_preferred(self, person_id: int, platform: str) -> None:
+        """Where notices go first (ISMKI's LINE-only step aside)."""
+        await self.tx.execute("UPDATE people SET preferred_platform = ? WHERE id = ?", (platform, person_id))
+
+    async def new_link_code(self, person_id: int, platform: str, now: datetime, expires_at: datetime) -> str:
+        """A one-time code that links another platform's identity to this person."""
+        code = secrets.token_hex(4).upper()
+        await self.tx.execute(
+            "INSERT INTO link_codes (code, person_id, platform, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (code, person_id, platform, utc_text(now), utc_text(expires_at)),
+        )
+        return code
+
+    async def use_link_code(self, code: str, used_by: str, now: datetime) -> int | None:
+        """The code's person, once and before it expires; None otherwise."""
+        code = code.strip().upper()
+        person_id = await self.tx.scalar(
+            "SELECT person_id FROM link_codes WHERE code = ? AND used_at IS NULL AND expires_at > ?",
+            (code, utc_text(now)),
+        )
+        if person_id is not None:
+            await self.tx.execute(
+                "UPDATE link_codes SET used_at = ?, used_by = ? WHERE code = ?",
+                (utc_text(now), used_by, code),
+            )
+        return person_id
+
+    async def merge(self, source: int, target: int) -> None:
+        """Everything of `source` that acts now becomes `target`'s: identities, requests, roles,
+        a draft or pending input (the target's own wins), subscriptions, notices. The audit
+        log keeps who acted then; `source` stays as a row it can point at."""
+        tx, moved = self.tx, (target, source)
+        await tx.execute("UPDATE identities SET person_id = ? WHERE person_id = ?", moved)
+        await tx.execute("UPDATE requests SET requester_id = ? WHERE requester_id = ?", moved)
+        await tx.execute(
+            "INSERT INTO role_grants (person_id, role, granted_at, granted_by)"
+            " SELECT ?, role, granted_at, granted_by FROM role_grants WHERE person_id = ?"
+            " AND role NOT IN (SELECT role FROM role_grants WHERE person_id = ?)",
+            (target, source, target),
+        )
+        await tx.execute("DELETE FROM role_grants WHERE person_id = ?", (source,))
+        for table in ("drafts", "pending_inputs"):
+            await tx.execute(
+                f"UPDATE {table} SET person_id = ? WHERE person_id = ?"
+                f" AND NOT EXISTS (SELECT 1 FROM {table} WHERE person_id = ?)",
+                (target, source, target),
+            )
+            await tx.execute(f"DELETE FROM {table} WHERE person_id = ?", (source,))
+        await tx.execute("UPDATE subscribers SET person_id = ? WHERE person_id = ?", moved)
+        await tx.execute(
+            "UPDATE outbox SET recipient = ? WHERE kind = 'notice' AND recipient = ?",
+            (str(target), str(source)),
+        )
+
 
 class Roles:
     def __init__(self, tx: Tx) -> None:

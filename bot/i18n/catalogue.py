@@ -470,3 +470,43 @@ TEXTS |= {
         "The monev report is for: {roles}.",
     ),
 }
+
+TEXTS |= {
+    # linking accounts across platforms, and LINE (bot/chat/linking.py, bot/handlers/line)
+    "link.code": (
+        "Kode tautan Anda: {code}\nKirim /tautkan {code} dari akun {other} Anda dalam {minutes} menit. "
+        "Kode hanya berlaku sekali.",
+        "Your link code: {code}\nSend /tautkan {code} from your {other} account within {minutes} minutes. "
+        "The code works once.",
+    ),
+    "link.linked": (
+        "✅ Akun tertaut: {platforms}. Pemberitahuan dikirim lewat {preferred}; ubah dengan /utama line "
+        "atau /utama telegram.",
+        "✅ Accounts linked: {platforms}. Notices go to {preferred}; change it with /utama line or "
+        "/utama telegram.",
+    ),
+    "link.same": ("Akun ini sudah tertaut: {platforms}.", "This account is already linked: {platforms}."),
+    "link.bad_code": (
+        "Kode tautan tidak dikenal, sudah dipakai, atau kedaluwarsa. Buat kode baru dengan /tautkan.",
+        "The link code is unknown, used or expired. Make a new one with /tautkan.",
+    ),
+    "link.conflict": (
+        "Tidak bisa ditautkan: pemilik kode sudah punya akun {platform} lain.",
+        "Cannot link: the code's owner already has another {platform} account.",
+    ),
+    "preferred.set": ("✅ Pemberitahuan kini dikirim lewat {platform}.", "✅ Notices now go to {platform}."),
+    "preferred.no_account": (
+        "Anda belum punya akun {platform} yang tertaut. Tautkan dulu dengan /tautkan.",
+        "You have no linked {platform} account. Link one first with /tautkan.",
+    ),
+    "preferred.usage": ("Kirim /utama line atau /utama telegram.", "Send /utama line or /utama telegram."),
+    "line.followed": (
+        "Anda menerima info publikasi untuk: {audiences}. Ubah dengan /langganan, berhenti dengan /berhenti.",
+        "You receive publications for: {audiences}. Change with /langganan, stop with /berhenti.",
+    ),
+    "line.attachment": ("📎 {name}: {url}", "📎 {name}: {url}"),
+    "line.attachment_unavailable": (
+        "📎 {name} tidak bisa dikirim lewat LINE; minta lewat Telegram atau kepada admin.",
+        "📎 {name} cannot be sent on LINE; get it on Telegram or from the admin.",
+    ),
+}

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
 
 from bot.domain.flow import Flow
 from storage.db import Database
 from storage.repositories import Repos
 
 ADMIN = "admin"  # holds no step; may register targets and see reports
+LINK_CODE_LIFETIME = timedelta(minutes=15)
+PLATFORMS = ("telegram", "line")
+
+
+@dataclass(frozen=True)
+class Linked:
+    """What `/tautkan KODE` did; `person_id` is who the writer is now."""
+
+    outcome: Literal["linked", "same", "bad_code", "conflict"]
+    person_id: int | None = None
+    platforms: tuple[str, ...] = ()  # the person's platforms, after linking
+    conflict: str = ""  # the platform both people have an account on
 
 
 class UnknownRole(ValueError):
@@ -68,3 +82,49 @@ class PeopleServices:
             if role is not None:
                 await repos.roles.grant(person_id, role, f"invite {code.upper()}")
             return role
+
+    async def link_code(self, person_id: int, platform: str, now: datetime) -> str:
+        async with self.db.transaction() as tx:
+            return await Repos(tx).people.new_link_code(person_id, platform, now, now + LINK_CODE_LIFETIME)
+
+    async def link(self, code: str, platform: str, external_id: str | int, now: datetime) -> Linked:
+        """Move the identity typing the code (and all its person has: requests, roles, draft)
+        onto the code's person, in one transaction. Refused, and the code kept, when both
+        people already have an account on the same platform: one account per platform."""
+        try:
+            async with self.db.transaction() as tx:
+                people = Repos(tx).people
+                source = await people.find(platform, external_id)
+                target = await people.use_link_code(code, f"{platform}:{external_id}", now)
+                if target is None:
+                    return Linked("bad_code", source)
+                if source == target:
+                    return Linked("same", target, tuple(await people.identities(target)))
+                theirs = await people.identities(target)
+                mine = await people.identities(source) if source is not None else {platform: ""}
+                clash = next((p for p in mine if p in theirs), "")
+                if clash:
+                    raise _Undo(Linked("conflict", source, conflict=clash))
+                if source is None:
+                    source = await people.ensure(platform, external_id)
+                await people.merge(source, target)
+                return Linked("linked", target, tuple(await people.identities(target)))
+        except _Undo as undo:
+            return undo.linked
+
+    async def prefer(self, person_id: int, platform: str) -> bool:
+        """Notices go to `platform` first; False if the person has no account there."""
+        async with self.db.transaction() as tx:
+            people = Repos(tx).people
+            if platform not in await people.identities(person_id):
+                return False
+            await people.set_preferred(person_id, platform)
+            return True
+
+
+class _Undo(Exception):
+    """Roll the transaction back and answer this instead."""
+
+    def __init__(self, linked: Linked) -> None:
+        super().__init__(linked.outcome)
+        self.linked = linked
