@@ -1,0 +1,339 @@
+"""LINE webhook events in, Replies out: each event finds the person, calls the chat layer
+once, and renders what it answers. No SOP logic lives here.
+
+Commands are typed as on Telegram (`/ajukan`), or without the slash when the message is the
+command alone (`ajukan`, `batal`) or with the one argument it takes (`gabung KODE`,
+`tautkan KODE`, `utama line`), so that an answer like "Status Gizi Balita" stays an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+import re
+from collections.abc import Callable
+from datetime import date
+
+from linebot.v3.messaging import AsyncMessagingApi, AsyncMessagingApiBlob
+from linebot.v3.messaging.exceptions import ApiException
+from linebot.v3.webhooks import (
+    AudioMessageContent,
+    Event,
+    FileMessageContent,
+    FollowEvent,
+    GroupSource,
+    ImageMessageContent,
+    MessageEvent,
+    PostbackEvent,
+    RoomSource,
+    TextMessageContent,
+    UnfollowEvent,
+    UserSource,
+    VideoMessageContent,
+)
+
+from bot.app import App
+from bot.chat import callbacks
+from bot.chat.approvals import Approvals, TapResult
+from bot.chat.audiences import Audiences, decode_subscribe
+from bot.chat.intake import Intake, Who
+from bot.chat.linking import Linking
+from bot.chat.notify import Notifier
+from bot.chat.replies import Reply
+from bot.chat.reports import Reports
+from bot.domain.rules import format_date
+from bot.handlers.line import render
+from bot.handlers.line.sender import PLATFORM, LineSender
+from bot.i18n import pick_language, t
+from bot.services.people import PLATFORMS
+from storage.repositories import Repos
+
+log = logging.getLogger(__name__)
+REPLY_WITHIN = 50.0  # seconds: LINE takes a reply token for about a minute after the event
+IMAGE_OR_VIDEO = ("image/", "video/")
+TRANSCODING_TRIES = 30  # a user's video may still be converting when its event arrives
+COMMANDS = ("start", "mulai", "ajukan", "batal", "status", "antrian", "gabung", "peran", "bahasa",
+            "langganan", "berhenti", "tautkan", "utama", "laporan")
+CODE = re.compile(r"[A-Za-z0-9]{4,16}")
+
+Answer = list[Reply] | TapResult
+
+
+def parse_command(text: str) -> tuple[str, list[str]] | None:
+    """(command, arguments) for a typed command, else None."""
+    words = text.split()
+    if not words:
+        return None
+    slash = words[0].startswith("/")
+    name, args = words[0].lstrip("/").lower(), words[1:]
+    if name not in COMMANDS:
+        return None
+    if slash or not args:
+        return name, args
+    if len(args) == 1 and name in ("gabung", "tautkan") and CODE.fullmatch(args[0]):
+        return name, args
+    if len(args) == 1 and name == "utama" and args[0].lower() in PLATFORMS:
+        return name, args
+    return None
+
+
+class LineHandlers:
+    def __init__(self, app: App, notifier: Notifier, sender: LineSender, blob: AsyncMessagingApiBlob,
+                 on_change: Callable[[], None]) -> None:
+        self.app = app
+        self.notifier = notifier
+        self.sender = sender
+        self.api: AsyncMessagingApi = sender.api
+        self.blob = blob
+        self.on_change = on_change  # wakes the senders after anything that queues messages
+        self.intake = Intake(app)
+        self.approvals = Approvals(app)
+        self.audiences = Audiences(app)
+        self.linking = Linking(app)
+
+    # One event ------------------------------------------------------------------------------
+
+    async def handle(self, event: Event, received_at: float) -> None:
+        """Answer one event (once: a redelivered one is recognised by its webhookEventId)."""
+        source = getattr(event, "source", None)
+        if isinstance(source, GroupSource | RoomSource):
+            await self.in_group(event, source, received_at)
+            return
+        if not isinstance(source, UserSource) or not source.user_id:
+            return
+        if isinstance(event, UnfollowEvent):
+            if await self._first_time(event):
+                await self.audiences.unfollow(PLATFORM, source.user_id)
+            return
+        who = await self.who(event, source.user_id)
+        if who is None:
+            return
+        answer = await self.dispatch(who, source.user_id, event)
+        tap = answer if isinstance(answer, TapResult) else None
+        replies = tap_replies(tap) if tap else answer
+        await self.send(source.user_id, event, received_at, who.lang, replies)
+        if tap is not None and tap.decided is not None:
+            await self.notifier.mark_decided(tap.decided)
+        self.on_change()
+
+    async def who(self, event: Event, user_id: str) -> Who | None:
+        """The person behind the event, created on first sight (with their LINE profile's name
+        and language); None for an event handled before."""
+        async with self.app.db.reading() as tx:
+            repos = Repos(tx)
+            known = await repos.people.find(PLATFORM, user_id)
+            person = await repos.people.get(known) if known is not None else None
+        # a role granted from the command line made the person nameless: LINE knows the name
+        name, language = ("", None) if person and person["name"] else await self._profile(user_id)
+        async with self.app.db.transaction() as tx:
+            repos = Repos(tx)
+            if not await repos.seen.first_time(PLATFORM, event.webhook_event_id):
+                return None
+            person_id = await repos.people.ensure(PLATFORM, user_id, name, pick_language(language))
+            person = await repos.people.get(person_id)
+        return Who(person_id, person["language"], PLATFORM)
+
+    async def dispatch(self, who: Who, user_id: str, event: Event) -> Answer:
+        if isinstance(event, FollowEvent):
+            audiences = await self.audiences.follow(PLATFORM, user_id, who.person_id)
+            followed = t("line.followed", who.lang, audiences=", ".join(audiences) or "-")
+            return [self.intake.greeting(who.lang), Reply(followed)]
+        if isinstance(event, PostbackEvent):
+            return await self.postback(who, user_id, event.postback.data, event.postback.params or {})
+        if not isinstance(event, MessageEvent):
+            return []
+        message = event.message
+        if isinstance(message, TextMessageContent):
+            return await self.text(who, user_id, message.text or "")
+        if isinstance(message, ImageMessageContent | VideoMessageContent | FileMessageContent
+                      | AudioMessageContent):
+            return await self.file(who, message)
+        return []  # stickers, locations: nothing to answer
+
+    async def send(self, user_id: str, event: Event, received_at: float, lang: str,
+                   replies: list[Reply]) -> None:
+        messages = [m for reply in replies for m in render.messages(reply, self.sender.urls, lang)]
+        fresh = asyncio.get_running_loop().time() - received_at < REPLY_WITHIN
+        token = getattr(event, "reply_token", None) if fresh else None
+        await self.sender.deliver(user_id, messages, token)
+
+    async def apologise(self, event: Event) -> None:
+        """After a failure: the person's earlier input is kept; they send the last message again."""
+        source = getattr(event, "source", None)
+        if isinstance(source, UserSource) and source.user_id:
+            try:
+                await self.sender.push(source.user_id, render.messages(Reply(t("error.internal", "id")),
+                                                                       self.sender.urls))
+            except Exception:
+                log.exception("could not tell %s about the failure", source.user_id)
+
+    # Text -----------------------------------------------------------------------------------
+
+    async def text(self, who: Who, user_id: str, text: str) -> Answer:
+        command = parse_command(text)
+        if command is not None:
+            return await self.command(who, user_id, *command)
+        result = await self.approvals.on_text(who.person_id, who.lang, text, PLATFORM)
+        if result is not None:
+            return result
+        return await self.intake.on_text(who, text)
+
+    async def command(self, who: Who, user_id: str, name: str, args: list[str]) -> Answer:
+        lang = who.lang
+        if name in ("start", "mulai"):
+            return [self.intake.greeting(lang)]
+        if name == "ajukan":
+            return await self.intake.begin(who)
+        if name == "batal":
+            return await self.intake.cancel(who)
+        if name == "status":
+            return [await self.approvals.status(who.person_id, lang)]
+        if name == "antrian":
+            return await self.approvals.queue(who.person_id, lang)
+        if name == "gabung":
+            return [await self.join(who, args)]
+        if name == "peran":
+            return [await self.roles(who)]
+        if name == "bahasa":
+            new = "en" if lang == "id" else "id"
+            async with self.app.db.transaction() as tx:
+                await Repos(tx).people.set_language(who.person_id, new)
+            return [Reply(t("lang.switched", new))]
+        if name == "langganan":
+            return [await self.audiences.menu(PLATFORM, user_id, lang)]
+        if name == "berhenti":
+            return [await self.audiences.stop(PLATFORM, user_id, lang)]
+        if name == "tautkan":
+            return [await self.linking.command(who, user_id, args)]
+        if name == "utama":
+            return [await self.linking.prefer(who, args)]
+        return [await Reports(self.app).laporan(who.person_id, lang)]  # laporan
+
+    async def join(self, who: Who, args: list[str]) -> Reply:
+        if not args:
+            return Reply(t("roles.usage", who.lang))
+        role = await self.app.people.redeem(args[0], who.person_id)
+        if role is None:
+            return Reply(t("roles.bad_code", who.lang))
+        return Reply(t("roles.joined", who.lang, role=self.app.flow.role_name(role, who.lang)))
+
+    async def roles(self, who: Who) -> Reply:
+        held = sorted(await self.app.people.roles_of(who.person_id))
+        names = ", ".join(f"{self.app.flow.role_name(r, who.lang)} [{r}]" for r in held)
+        return Reply(t("roles.list", who.lang, roles=names) if held else t("roles.none", who.lang))
+
+    # Buttons --------------------------------------------------------------------------------
+
+    async def postback(self, who: Who, user_id: str, data: str, params: dict[str, str]) -> Answer:
+        if (index := decode_subscribe(data)) is not None:
+            return [await self.audiences.toggle(PLATFORM, user_id, who.person_id, index, who.lang)]
+        if callbacks.decode_evidence(data) is not None:
+            return await self.approvals.on_evidence_tap(who.person_id, who.lang, data)
+        if (intake_button := callbacks.decode_intake(data)) is not None:
+            action, value = intake_button
+            if action == "revise":
+                return await self.intake.revise(who, value)
+            if action == "date" and params.get("date"):  # the datetime picker's answer
+                value = _picked_date(params["date"]) or value
+            return await self.intake.on_button(who, action, value)
+        return await self.approvals.on_tap(who.person_id, who.lang, data, PLATFORM)
+
+    # Files ----------------------------------------------------------------------------------
+
+    async def file(self, who: Who, message) -> Answer:
+        """A photo, a video, or a file: fetched from LINE's content API."""
+        filename = getattr(message, "file_name", None) or _default_name(message)
+        guessed = mimetypes.guess_type(filename)[0] or ""
+        if isinstance(message, AudioMessageContent) or (
+            isinstance(message, FileMessageContent) and not guessed.startswith(IMAGE_OR_VIDEO)
+        ):
+            return [Reply(t("intake.unsupported_file", who.lang, name=filename, mime=guessed or "?"))]
+        data, mime = await self.content(message)
+        mime = mime if mime.startswith(IMAGE_OR_VIDEO) else guessed or mime
+        result = await self.approvals.on_file(who.person_id, who.lang, data, filename, mime, PLATFORM)
+        if result is not None:
+            return result
+        return await self.intake.on_file(who, data, filename, mime)
+
+    async def content(self, message) -> tuple[bytes, str]:
+        """The bytes a user sent, and their content type. A video is fetched once LINE has
+        finished converting it."""
+        if isinstance(message, VideoMessageContent):
+            for _ in range(TRANSCODING_TRIES):
+                status = await self.blob.get_message_content_transcoding_by_message_id(message.id)
+                if status.status != "processing":
+                    break
+                await asyncio.sleep(1.0)
+        response = await self.blob.get_message_content_with_http_info(message.id)
+        headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+        mime = headers.get("content-type", "").split(";")[0].strip()
+        return bytes(response.data), mime
+
+    # Groups ---------------------------------------------------------------------------------
+
+    async def in_group(self, event: Event, source: GroupSource | RoomSource, received_at: float) -> None:
+        """In a group or room the bot answers one command only: /daftarkan [audiences], which
+        registers the chat as a push-info target (by an admin or the petugas)."""
+        message = getattr(event, "message", None)
+        if not isinstance(event, MessageEvent) or not isinstance(message, TextMessageContent):
+            return
+        words = (message.text or "").split()
+        if not words or words[0].lower() != "/daftarkan" or not source.user_id:
+            return
+        who = await self.who(event, source.user_id)
+        if who is None:
+            return
+        chat_id = source.group_id if isinstance(source, GroupSource) else source.room_id
+        title = chat_id
+        if isinstance(source, GroupSource):
+            try:
+                title = (await self.api.get_group_summary(chat_id)).group_name
+            except ApiException:
+                log.warning("no summary for LINE group %s", chat_id)
+        reply = await self.audiences.register_target(PLATFORM, chat_id, title, "group", words[1:],
+                                                     who.person_id, who.lang)
+        messages = render.messages(reply, self.sender.urls, who.lang)
+        fresh = asyncio.get_running_loop().time() - received_at < REPLY_WITHIN
+        await self.sender.deliver(chat_id, messages, event.reply_token if fresh else None)
+
+    # Helpers --------------------------------------------------------------------------------
+
+    async def _first_time(self, event: Event) -> bool:
+        async with self.app.db.transaction() as tx:
+            return await Repos(tx).seen.first_time(PLATFORM, event.webhook_event_id)
+
+    async def _profile(self, user_id: str) -> tuple[str, str | None]:
+        """(display name, language) from LINE; empty when LINE will not say."""
+        try:
+            profile = await self.api.get_profile(user_id)
+        except ApiException as exc:
+            log.info("no LINE profile for %s: %s", user_id, exc.status)
+            return "", None
+        return profile.display_name or "", profile.language
+
+
+def tap_replies(result: TapResult) -> list[Reply]:
+    """A tap's answer as messages: LINE has no popups and cannot edit the tapped card, so the
+    popup comes as a message (unless a reply says the same), and a re-drawn card only when
+    there is no popup to say what changed (the card's buttons still work)."""
+    replies = list(result.replies)
+    first = []
+    if result.popup and all(reply.text != result.popup for reply in replies):
+        first.append(Reply(result.popup))
+    if result.edit is not None and not result.popup:
+        first.append(result.edit)
+    return first + replies
+
+
+def _picked_date(value: str) -> str | None:
+    try:
+        return format_date(date.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def _default_name(message) -> str:
+    if isinstance(message, VideoMessageContent):
+        return "line-video.mp4"
+    return "line-image.jpg"

@@ -1,0 +1,106 @@
+"""LINE as a notice Sender, and the one place that puts messages into a LINE chat: with the
+event's reply token while it is fresh (one use, free of the monthly quota), by push otherwise.
+
+LINE cannot edit a sent message, so `edit` pushes the short "decided by" line instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+import aiohttp
+from linebot.v3.messaging import (
+    ApiException,
+    AsyncMessagingApi,
+    Message,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
+
+from bot.chat.notify import DeliveryFailed, RetryLater
+from bot.chat.replies import Reply
+from bot.handlers.line import render
+from bot.handlers.line.render import MESSAGES_PER_CALL, MediaUrls
+
+log = logging.getLogger(__name__)
+PLATFORM = "line"
+RETRY_SECONDS = 5.0  # LINE's 429 and 5xx carry no Retry-After
+
+
+class LineSender:
+    platform = PLATFORM
+
+    def __init__(self, api: AsyncMessagingApi, urls: MediaUrls) -> None:
+        self.api = api
+        self.urls = urls
+
+    # Sender (the Notifier's) ----------------------------------------------------------------
+
+    async def send(self, external_id: str, reply: Reply) -> dict:
+        try:
+            ids = await self.push(external_id, render.messages(reply, self.urls))
+        except ApiException as exc:
+            if exc.status == 429 or exc.status >= 500:
+                raise RetryLater(RETRY_SECONDS) from exc
+            raise DeliveryFailed(f"LINE {exc.status}: {_reason(exc)}") from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise RetryLater(RETRY_SECONDS) from exc
+        return {"platform": PLATFORM, "to": external_id, "message_ids": ids}
+
+    async def edit(self, result: dict, reply: Reply) -> None:
+        """No editing on LINE: the line that replaces the prompt's buttons comes as a new message."""
+        await self.send(result["to"], Reply(reply.text))
+
+    # Delivery -------------------------------------------------------------------------------
+
+    async def deliver(self, to: str, messages: list[Message], reply_token: str | None = None) -> list[str]:
+        """The first five messages with the reply token (if given, and LINE still takes it),
+        the rest (or all) by push. The ids LINE gave them."""
+        if not messages:
+            return []
+        ids: list[str] = []
+        if reply_token:
+            first, messages = messages[:MESSAGES_PER_CALL], messages[MESSAGES_PER_CALL:]
+            try:
+                request = ReplyMessageRequest(reply_token=reply_token, messages=first)
+                answer = await self.api.reply_message(request)
+                ids += [m.id for m in answer.sent_messages or []]
+            except ApiException as exc:
+                if exc.status != 400:
+                    raise
+                log.info("reply token refused (%s); pushing instead", _reason(exc))
+                messages = first + messages
+        return ids + await self.push(to, messages)
+
+    async def push(self, to: str, messages: list[Message]) -> list[str]:
+        """In calls of five; each with its own retry key, so one retry after a lost answer or a
+        5xx cannot deliver twice (LINE answers a repeated key with 409)."""
+        ids: list[str] = []
+        for start in range(0, len(messages), MESSAGES_PER_CALL):
+            request = PushMessageRequest(to=to, messages=messages[start : start + MESSAGES_PER_CALL])
+            ids += await self._push_once(request)
+        return ids
+
+    async def _push_once(self, request: PushMessageRequest) -> list[str]:
+        key = str(uuid.uuid4())
+        for attempt in (1, 2):
+            try:
+                answer = await self.api.push_message(request, x_line_retry_key=key)
+                return [m.id for m in answer.sent_messages or []]
+            except ApiException as exc:
+                if exc.status == 409:  # the first try arrived; its answer was lost
+                    return []
+                if attempt == 2 or exc.status < 500:
+                    raise
+            except (aiohttp.ClientError, TimeoutError):
+                if attempt == 2:
+                    raise
+            await asyncio.sleep(1.0)
+        return []
+
+
+def _reason(exc: ApiException) -> str:
+    body = exc.body.decode(errors="replace") if isinstance(exc.body, bytes) else exc.body
+    return str(body or exc.reason or "").strip()[:200]

@@ -1,0 +1,229 @@
+"""The LINE side of the bot: an aiohttp server with the webhook LINE posts events to, and the
+stored posters LINE fetches for image messages.
+
+POST /line/webhook: the X-Line-Signature must be the HMAC of the raw body under the channel
+secret, else 400 and nothing is handled. A good body is answered 200 at once and its events are
+handled afterwards, in order per user (one user's messages never overtake each other), every
+user concurrently. A redelivered event (same webhookEventId) is handled once.
+
+GET /media/{sha256} and /media/{sha256}/preview: a stored file, and a small JPEG of it (a
+placeholder frame for a video) for LINE's preview image, which must stay under 1 MB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+import re
+from collections import OrderedDict, deque
+from collections.abc import Callable
+
+from aiohttp import web
+from linebot.v3 import WebhookParser
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, AsyncMessagingApiBlob, Configuration
+from linebot.v3.webhooks import Event, GroupSource, RoomSource, UserSource
+from PIL import Image, ImageDraw
+
+from bot.app import App
+from bot.chat.notify import Notifier
+from bot.handlers.line.handlers import LineHandlers
+from bot.handlers.line.render import MediaUrls
+from bot.handlers.line.sender import LineSender
+from bot.media.video import sniff_video
+
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/line/webhook"
+MAX_BODY = 2 * 1024 * 1024
+SHA256 = re.compile(r"[0-9a-f]{64}")
+PREVIEW_SIDE = 480
+PREVIEW_CACHE = 64
+SHUTDOWN_SECONDS = 10.0
+MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG", "image/png"))
+
+
+def line_configured(app: App) -> bool:
+    settings = app.settings
+    return settings.line_channel_secret is not None and settings.line_access_token is not None
+
+
+class LineServer:
+    """Everything LINE needs while the bot runs: the API clients, the webhook server and the
+    event workers. `start()`, then `stop()`. Its `sender` joins the shared Notifier's senders;
+    `on_change` wakes whatever sends queued messages (the notifier, the broadcasters)."""
+
+    def __init__(self, app: App, notifier: Notifier, on_change: Callable[[], None] | None = None) -> None:
+        self.app = app
+        self.notifier = notifier
+        self.url = ""  # where the server listens, once started (http://host:port)
+        settings = app.settings
+        token = settings.line_access_token.get_secret_value()
+        self._client = AsyncApiClient(Configuration(host=settings.line_api_url, access_token=token))
+        self._data_client = AsyncApiClient(Configuration(host=settings.line_data_url, access_token=token))
+        self.api = AsyncMessagingApi(self._client)
+        self.sender = LineSender(self.api, MediaUrls(settings.line_public_url, app.files))
+        notifier.senders[self.sender.platform] = self.sender
+        self.handlers = LineHandlers(app, notifier, self.sender, AsyncMessagingApiBlob(self._data_client),
+                                     on_change or notifier.wake)
+        self.parser = WebhookParser(settings.line_channel_secret.get_secret_value())
+        self.web = web.Application(client_max_size=MAX_BODY)
+        self.web.router.add_post(WEBHOOK_PATH, self.webhook)
+        self.web.router.add_get("/media/{sha}", self.media)
+        self.web.router.add_get("/media/{sha}/preview", self.preview)
+        self._runner: web.AppRunner | None = None
+        self._queues: dict[str, deque[tuple[Event, float]]] = {}
+        self._workers: dict[str, asyncio.Task] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._previews: OrderedDict[str, bytes] = OrderedDict()
+
+    # Lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        settings = self.app.settings
+        self._runner = web.AppRunner(self.web, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, settings.line_host, settings.line_port).start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        log.info("LINE webhook listening on %s%s", self.url, WEBHOOK_PATH)
+        return self.url
+
+    async def stop_receiving(self) -> None:
+        """No new events; the ones taken finish (or are cancelled after a while)."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_SECONDS)
+            for task in late:
+                task.cancel()
+            for task in late:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def close(self) -> None:
+        """Close the API clients (after the senders that use them have stopped)."""
+        await self._client.close()
+        await self._data_client.close()
+
+    async def stop(self) -> None:
+        await self.stop_receiving()
+        await self.close()
+
+    async def wait_idle(self) -> None:
+        """Until every event taken so far is handled (for tests and shutdown)."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    # Webhook --------------------------------------------------------------------------------
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        signature = request.headers.get("X-Line-Signature", "")
+        try:
+            events = self.parser.parse(raw.decode("utf-8"), signature)
+        except InvalidSignatureError:
+            log.warning("LINE webhook with a missing or wrong signature refused")
+            return web.Response(status=400, text="bad signature")
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+            return web.Response(status=400, text="bad body")
+        received = asyncio.get_running_loop().time()
+        for event in events:
+            self._take(event, received)
+        return web.Response(text="OK")
+
+    def _take(self, event: Event, received: float) -> None:
+        """Queue the event behind the same chat's earlier ones; start that chat's worker."""
+        key = _chat_key(event)
+        self._queues.setdefault(key, deque()).append((event, received))
+        if key not in self._workers:
+            task = asyncio.create_task(self._work(key), name=f"line {key}")
+            self._workers[key] = task
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _work(self, key: str) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                event, received = queue.popleft()
+                try:
+                    await self.handlers.handle(event, received)
+                except Exception:
+                    log.exception("LINE event %s failed", getattr(event, "webhook_event_id", "?"))
+                    await self.handlers.apologise(event)
+        finally:
+            self._workers.pop(key, None)
+            if not queue:
+                self._queues.pop(key, None)
+
+    # Media ----------------------------------------------------------------------------------
+
+    async def media(self, request: web.Request) -> web.StreamResponse:
+        path = self._stored(request.match_info["sha"])
+        with path.open("rb") as file:
+            head = file.read(64)
+        return web.FileResponse(path, headers={"Content-Type": _content_type(head),
+                                               "Cache-Control": "public, max-age=86400"})
+
+    async def preview(self, request: web.Request) -> web.Response:
+        sha = request.match_info["sha"]
+        path = self._stored(sha)
+        if sha not in self._previews:
+            self._previews[sha] = await asyncio.to_thread(_preview, path.read_bytes())
+            while len(self._previews) > PREVIEW_CACHE:
+                self._previews.popitem(last=False)
+        return web.Response(body=self._previews[sha], content_type="image/jpeg",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    def _stored(self, sha: str):
+        if not SHA256.fullmatch(sha):
+            raise web.HTTPNotFound()
+        path = self.app.files.path(sha)
+        if not path.is_file():
+            raise web.HTTPNotFound()
+        return path
+
+
+def _chat_key(event: Event) -> str:
+    source = getattr(event, "source", None)
+    if isinstance(source, UserSource):
+        return source.user_id or ""
+    if isinstance(source, GroupSource):
+        return source.group_id
+    if isinstance(source, RoomSource):
+        return source.room_id
+    return ""
+
+
+def _content_type(head: bytes) -> str:
+    for magic, mime in MAGIC:
+        if head.startswith(magic):
+            return mime
+    if head[8:12] == b"WEBP":
+        return "image/webp"
+    container = sniff_video(head)
+    if container in ("mp4", "mov"):
+        return "video/mp4" if container == "mp4" else "video/quicktime"
+    if container in ("webm", "mkv"):
+        return f"video/{'webm' if container == 'webm' else 'x-matroska'}"
+    return "application/octet-stream"
+
+
+def _preview(data: bytes) -> bytes:
+    """A JPEG of at most 480 px a side; for a video (or anything Pillow cannot read), a dark
+    frame with a play sign."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+            frame = image.convert("RGB")
+    except Exception:
+        frame = Image.new("RGB", (PREVIEW_SIDE, PREVIEW_SIDE * 9 // 16), (30, 30, 30))
+        w, h = frame.size
+        ImageDraw.Draw(frame).polygon([(w * 0.42, h * 0.3), (w * 0.42, h * 0.7), (w * 0.62, h * 0.5)],
+                                      fill=(235, 235, 235))
+    out = io.BytesIO()
+    frame.save(out, "JPEG", quality=80)
+    return out.getvalue()
