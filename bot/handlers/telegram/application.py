@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from telegram import Bot, BotCommand, Update
@@ -21,11 +22,10 @@ from bot.app import App
 from bot.broadcast.telegram import TelegramBroadcaster
 from bot.chat.approvals import Approvals
 from bot.chat.notify import Notifier
-from bot.chat.reports import Reports
+from bot.config import Settings
 from bot.handlers.telegram.handlers import TelegramHandlers
 from bot.handlers.telegram.processor import PerUserOrder
 from bot.handlers.telegram.sender import TelegramSender
-from bot.services.deadlines import Deadlines
 
 COMMANDS = [
     ("start", "Mulai / Start"),
@@ -39,6 +39,8 @@ COMMANDS = [
     ("langganan", "Langganan info / Subscribe"),
     ("laporan", "Laporan monev / Monitoring report"),
     ("berhenti", "Berhenti langganan / Unsubscribe"),
+    ("tautkan", "Tautkan akun LINE / Link your LINE account"),
+    ("utama", "Platform pemberitahuan / Where notices go"),
 ]
 
 
@@ -53,7 +55,11 @@ class Running:
         self.broadcaster.wake()
 
 
-def build(app: App, rate_limit: bool = True) -> Running:
+def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
+          on_change: Callable[[], None] | None = None) -> Running:
+    """The Application with its handlers. `notifier`: the process's shared one (it gets the
+    Telegram sender); `on_change`: what wakes the senders after an update (default: this
+    platform's notifier and broadcaster)."""
     settings = app.settings
     builder = (
         ApplicationBuilder()
@@ -67,7 +73,8 @@ def build(app: App, rate_limit: bool = True) -> Running:
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
-    notifier = Notifier(app, Approvals(app), {"telegram": TelegramSender(application.bot, app.files)})
+    notifier = notifier or Notifier(app, Approvals(app), {})
+    notifier.senders["telegram"] = TelegramSender(application.bot, app.files)
     # push-info paces itself, so its bot has no rate limiter of its own in the way
     broadcast_bot = Bot(
         settings.telegram_token.get_secret_value(),
@@ -76,7 +83,7 @@ def build(app: App, rate_limit: bool = True) -> Running:
         local_mode=settings.telegram_self_hosted_api,
     )
     running = Running(application, notifier, TelegramBroadcaster(app, broadcast_bot))
-    handlers = TelegramHandlers(app, notifier, running.wake)
+    handlers = TelegramHandlers(app, notifier, on_change or running.wake)
     private = filters.ChatType.PRIVATE
     for name, method in (
         ("start", handlers.start),
@@ -90,6 +97,8 @@ def build(app: App, rate_limit: bool = True) -> Running:
         ("langganan", handlers.subscribe),
         ("berhenti", handlers.unsubscribe),
         ("laporan", handlers.report),
+        ("tautkan", handlers.link),
+        ("utama", handlers.prefer),
     ):
         application.add_handler(CommandHandler(name, method, filters=private))
     application.add_handler(CommandHandler("daftarkan", handlers.register, filters=filters.ChatType.GROUPS))
@@ -104,10 +113,10 @@ def build(app: App, rate_limit: bool = True) -> Running:
     return running
 
 
-async def serve(app: App, stop: asyncio.Event) -> None:
-    """Run until `stop` is set: polling (or a webhook), the senders and the deadline timers."""
-    running = build(app)
-    application, settings = running.application, app.settings
+@asynccontextmanager
+async def started(running: Running, settings: Settings) -> AsyncIterator[Running]:
+    """Receiving updates (polling, or a webhook) for the length of the block."""
+    application = running.application
     async with application, running.broadcaster.bot:
         await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
         await application.start()
@@ -122,20 +131,16 @@ async def serve(app: App, stop: asyncio.Event) -> None:
             )
         else:
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        deadlines = Deadlines(app.db, app.flow, app.clock, on_fired=running.wake,
-                              monthly=Reports(app).queue_monthly, poll=settings.timer_poll_seconds)
-        senders = [
-            asyncio.create_task(running.notifier.run()),
-            asyncio.create_task(running.broadcaster.run()),
-            asyncio.create_task(deadlines.run()),
-        ]
         try:
-            await stop.wait()
+            yield running
         finally:
-            for sender in senders:
-                sender.cancel()
-            for sender in senders:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sender
             await application.updater.stop()
             await application.stop()
+
+
+async def serve(app: App, stop: asyncio.Event) -> None:
+    """Run Telegram alone until `stop` is set: updates, the senders and the deadline timers.
+    `humas-bot run` uses bot.runner.serve, which runs LINE beside it."""
+    from bot.runner import serve as serve_platforms
+
+    await serve_platforms(app, stop, line=False)

@@ -16,6 +16,7 @@ from bot.chat import callbacks
 from bot.chat.approvals import Approvals, TapResult
 from bot.chat.audiences import Audiences, decode_subscribe
 from bot.chat.intake import Intake, Who
+from bot.chat.linking import Linking
 from bot.chat.notify import Notifier
 from bot.chat.replies import Reply
 from bot.chat.reports import Reports
@@ -35,6 +36,7 @@ class TelegramHandlers:
         self.intake = Intake(app)
         self.approvals = Approvals(app)
         self.audiences = Audiences(app)
+        self.linking = Linking(app)
         self.notifier = notifier
         self.on_change = on_change  # wakes the senders after anything that queues messages
 
@@ -114,6 +116,17 @@ class TelegramHandlers:
     async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if who := await self.who(update):
             await self.reply(update, context, [await Reports(self.app).laporan(who.person_id, who.lang)])
+
+    async def link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/tautkan: a code for the other platform; /tautkan KODE: link this account."""
+        if who := await self.who(update):
+            reply = await self.linking.command(who, update.effective_user.id, list(context.args or []))
+            await self.reply(update, context, [reply])
+
+    async def prefer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/utama [line|telegram]: where notices go first."""
+        if who := await self.who(update):
+            await self.reply(update, context, [await self.linking.prefer(who, list(context.args or []))])
 
     async def subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if who := await self.who(update):
