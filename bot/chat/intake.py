@@ -21,6 +21,7 @@ from bot.services.requests import RuleViolations
 from storage.repositories import Repos
 
 DATE_BUTTONS = 6
+ASKED_INPUTS = ("note", "upload", "evidence")  # pending kinds the next message answers
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,25 @@ class Intake:
         await self._save(who, draft)
         return self.ask(draft, who.lang)
 
-    async def cancel(self, who: Who) -> list[Reply]:
-        if await self._load(who.person_id) is None:
-            return [Reply(t("intake.nothing", who.lang))]
+    async def cancel(self, who: Who, asked_inputs: bool = True) -> list[Reply]:
+        """/batal: the form in progress, and a reason, file or link a tapped button asked for
+        (else the next thing typed would still become, say, a rejection reason). The summary's
+        Batal button cancels the form only."""
         async with self.app.db.transaction() as tx:
-            await Repos(tx).drafts.delete(who.person_id)
-        return [Reply(t("intake.cancelled", who.lang))]
+            repos = Repos(tx)
+            draft = await repos.drafts.get(who.person_id)
+            pending = await repos.pending.get(who.person_id)
+            asked = asked_inputs and pending is not None and pending[0] in ASKED_INPUTS
+            if asked:
+                await repos.pending.clear(who.person_id)
+            if draft:
+                await repos.drafts.delete(who.person_id)
+        replies = []
+        if asked:
+            replies.append(Reply(t("intake.cancelled_input", who.lang, code=pending[1].get("code", ""))))
+        if draft:
+            replies.append(Reply(t("intake.cancelled", who.lang)))
+        return replies or [Reply(t("intake.nothing", who.lang))]
 
     async def has_draft(self, person_id: int) -> bool:
         return await self._load(person_id) is not None
@@ -148,7 +162,7 @@ class Intake:
             await self._save(who, new)
             return self.ask(new, who.lang)
         if action == "cancel":
-            return await self.cancel(who)
+            return await self.cancel(who, asked_inputs=False)
         return self.ask(draft, who.lang)
 
     # Questions ----------------------------------------------------------------------------

@@ -58,8 +58,11 @@ class Notifier:
                 await self.drain()
             except Exception:  # keep the loop alive; the row stays pending and is retried
                 log.exception("notice delivery failed")
+            # asyncio.timeout, not wait_for: on 3.11 a cancel that lands as the wake comes is
+            # swallowed by wait_for, and the loop never stops (shutdown hangs)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
+                async with asyncio.timeout(IDLE_SECONDS):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def drain(self) -> int:

@@ -66,9 +66,18 @@ async def running_bot(settings: Settings, clock: ManualClock) -> AsyncIterator[A
         yield app
     finally:
         stop.set()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 15)
+        done, _ = await asyncio.wait([task], timeout=15)
+        stuck = [] if done else [t for t in asyncio.all_tasks() if t not in (task, asyncio.current_task())]
+        if not done:  # fail with the culprits named rather than hang: cancel, once more, all
+            for other in (task, *stuck):
+                other.cancel()
+            await asyncio.wait([task, *stuck], timeout=5)
         await app.close()
+        assert done, "the bot did not stop within 15 s; still running: " + ", ".join(
+            sorted({t.get_coro().__qualname__ for t in stuck})
+        )
+        with contextlib.suppress(asyncio.CancelledError):
+            task.result()  # the bot's own failure, if it had one
 
 
 async def expect(user: SimUser, *needles: str, timeout: float = 5.0) -> dict:  # noqa: ASYNC109

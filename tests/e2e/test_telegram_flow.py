@@ -2,74 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import pytest
-
-from bot.clock import ManualClock
-from tests.e2e.bot_world import (
-    PEOPLE,
-    ROLES,
-    World,
-    buttons_of,
-    expect,
-    poster_bytes,
-    running_bot,
-    settings_for,
-    text_of,
-)
-from tests.e2e.telegram_fixtures import telegram_server as telegram_server  # noqa: F401
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(datetime(2026, 11, 26, 2, 0, tzinfo=UTC))  # 09.00 WIB
-
-
-@pytest.fixture
-async def world(telegram_server, tmp_path, clock):
-    settings = settings_for(telegram_server, tmp_path)
-    async with running_bot(settings, clock) as app:
-        users = {}
-        for name, (user_id, first_name) in PEOPLE.items():
-            users[name] = telegram_server.user(user_id, first_name, language_code="id")
-            if name in ROLES:
-                await app.people.grant(ROLES[name], "telegram", user_id)
-            await users[name].send("/start")
-            await expect(users[name], "Selamat datang")
-        yield World(telegram_server, app, users)
-
-
-async def fill_intake(world: World, date_text: str = "28-11-2026") -> dict:
-    """The client answers every question; returns the summary message."""
-    client = world["client"]
-    await client.send("/ajukan")
-    await expect(client, "judul acara")
-    await client.send("Seminar Nasional Kesehatan")
-    await expect(client, "institusi")
-    await client.send("BEM FK Universitas Jember")
-    await expect(client, "Kirim poster")
-    await client.send_photo(poster_bytes())
-    received = await expect(client, "Poster 1 diterima")
-    await client.tap(received, "Lanjut ➡️")
-    await expect(client, "caption")
-    await client.send("Ayo hadiri Seminar Nasional Kesehatan! #sehat")
-    await expect(client, "Contact person")
-    await client.share_contact("+6281234567890", "Sari")
-    await expect(client, "Tanggal publikasi")
-    await client.send(date_text)
-    slot_question = await expect(client, "jam publikasi")
-    await client.tap(slot_question, "08.00-10.00")
-    notes_question = await expect(client, "Catatan khusus")
-    await client.tap(notes_question, "Tidak ada")
-    return await expect(client, "Ringkasan permohonan")
-
-
-async def submit(world: World) -> str:
-    summary = await fill_intake(world)
-    await world["client"].tap(summary, "✅ Kirim")
-    receipt = await expect(world["client"], "Permohonan diterima")
-    return text_of(receipt).split("Kode: ")[1].split()[0]
+from tests.e2e.bot_world import World, buttons_of, expect, fill_intake, submit, text_of
 
 
 async def test_full_request_on_the_default_flow_reaches_the_publish_step(world: World):

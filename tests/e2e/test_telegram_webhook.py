@@ -1,0 +1,119 @@
+"""Webhook mode: the real bot sets its webhook on the emulated Bot API and listens locally;
+updates POSTed to the webhook URL are handled only with the right secret token header.
+
+The emulator does not push updates to webhooks, so the test POSTs them itself, as Telegram
+would: the JSON of a message the simulated user sent."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.emulator.telegram import TelegramEmulator
+from tests.e2e.bot_world import expect, running_bot, text_of
+
+SECRET = "humas-Webhook_s3cret"
+HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def listening(port: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    """Wait until something accepts connections on the port."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.02)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+
+
+@asynccontextmanager
+async def webhook_bot(server: TelegramEmulator, tmp_path, clock: ManualClock, path: str = "/"
+                      ) -> AsyncIterator[str]:
+    """The bot in webhook mode; yields the webhook URL once the bot listens there."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}{path}"
+    settings = Settings(
+        database=tmp_path / "humas.db", flow="default", telegram_token=server.token,
+        telegram_api_url=server.base_url, telegram_file_url=server.base_file_url,
+        telegram_webhook_url=url, telegram_webhook_secret=SECRET,
+        telegram_listen="127.0.0.1", telegram_port=port,
+    )
+    async with running_bot(settings, clock):
+        await server.wait_for(lambda: server.webhook["url"], what="setWebhook")
+        await listening(port)
+        yield url
+
+
+async def post(url: str, update: dict, secret: str | None) -> int:
+    headers = {HEADER: secret} if secret is not None else {}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, json=update, headers=headers) as response,
+    ):
+        return response.status
+
+
+def greetings(user) -> list[dict]:
+    return [m for m in user.messages if text_of(m).startswith("Selamat datang")]
+
+
+async def test_webhook_is_set_and_only_updates_with_the_secret_are_handled(telegram_server, tmp_path, clock):
+    sari = telegram_server.user(1001, "Sari", language_code="id")
+    async with webhook_bot(telegram_server, tmp_path, clock) as url:
+        assert telegram_server.webhook["url"] == url
+        assert telegram_server.webhook["secret_token"] == SECRET
+        assert "callback_query" in telegram_server.webhook["allowed_updates"], "buttons reach the bot"
+
+        start = await sari.send("/start")  # what Telegram would carry to the webhook
+        assert await post(url, {"update_id": 9001, "message": start}, "wrong-secret") == 403
+        assert await post(url, {"update_id": 9002, "message": start}, None) == 403
+        assert await post(url, {"update_id": 9003, "message": start}, SECRET) == 200
+        greeting = await expect(sari, "Selamat datang di layanan publikasi Humas")
+        assert "/ajukan" in text_of(greeting)
+
+        # Telegram retries a delivery it thinks failed: the same update is handled once
+        assert await post(url, {"update_id": 9003, "message": start}, SECRET) == 200
+        status = await sari.send("/status")
+        assert await post(url, {"update_id": 9004, "message": status}, SECRET) == 200
+        await expect(sari, "Anda belum punya permohonan")
+        # one person's updates are handled in order, so the refused and repeated ones would
+        # have answered before /status did
+        assert len(greetings(sari)) == 1
+        assert not [c for c in telegram_server.calls if c.method == "getUpdates"], "no polling"
+        # still refused after a good one. (Also: the bot stops right after a wake of its senders
+        # only by luck until tests/integration/test_loop_stop.py's xfails are fixed.)
+        assert await post(url, {"update_id": 9005, "message": start}, "humas-Webhook_s3cre") == 403
+
+
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError,
+    reason="serve() passes no url_path to start_webhook, so the bot listens on '/' whatever the "
+           "path of HUMAS_TELEGRAM_WEBHOOK_URL; Telegram's POSTs to that path get 404 "
+           "(bot/handlers/telegram/application.py)",
+)
+async def test_webhook_url_with_a_path_is_served_at_that_path(telegram_server, tmp_path, clock):
+    sari = telegram_server.user(1001, "Sari", language_code="id")
+    async with webhook_bot(telegram_server, tmp_path, clock, path="/telegram/humas") as url:
+        start = await sari.send("/start")
+        assert await post(url, {"update_id": 9101, "message": start}, SECRET) == 200
+        await expect(sari, "Selamat datang")
