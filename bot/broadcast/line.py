@@ -37,6 +37,7 @@ from linebot.v3.messaging import (
 
 from bot.app import App
 from bot.domain.request import Content
+from bot.waiting import rest
 from storage.repositories import Repos
 
 log = logging.getLogger(__name__)
@@ -110,9 +111,7 @@ class LineBroadcaster:
                 busy = 0
             if busy:
                 continue  # more may be due right away
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.idle)
-            self._wake.clear()
+            await rest(self._wake, self.idle)
 
     async def drain(self, limit: int = 5000) -> int:
         """One pass: batches left in flight whose time has come, then due pending rows (up to

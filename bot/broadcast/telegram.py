@@ -8,7 +8,6 @@ idempotency key, so a resend could deliver twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from bot.app import App
 from bot.broadcast.limits import Pacer
 from bot.broadcast.progress import ProgressReporter
 from bot.domain.request import Content, MediaRef
+from bot.waiting import rest
 from storage.repositories import Repos
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,7 @@ class TelegramBroadcaster:
                     await self.progress.finish_done()
             except Exception:
                 log.exception("broadcast pass failed; rows stay pending")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.idle)
-            self._wake.clear()
+            await rest(self._wake, self.idle)
 
     async def drain(self, limit: int = 500) -> int:
         """Send every due delivery (up to `limit`); the number attempted."""

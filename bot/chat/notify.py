@@ -9,13 +9,13 @@ sends that one notice again on restart: a repeated notice is better than a lost 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Protocol
 
 from bot.app import App
 from bot.chat.approvals import Approvals, Decided
 from bot.chat.replies import Reply
+from bot.waiting import rest
 from storage.repositories import Repos
 
 log = logging.getLogger(__name__)
@@ -58,12 +58,7 @@ class Notifier:
                 await self.drain()
             except Exception:  # keep the loop alive; the row stays pending and is retried
                 log.exception("notice delivery failed")
-            # asyncio.timeout, not wait_for: on 3.11 a cancel that lands as the wake comes is
-            # swallowed by wait_for, and the loop never stops (shutdown hangs)
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(IDLE_SECONDS):
-                    await self._wake.wait()
-            self._wake.clear()
+            await rest(self._wake, IDLE_SECONDS)
 
     async def drain(self) -> int:
         """Send every due notice; the number handled."""
