@@ -108,10 +108,17 @@ class Intake:
         new, problems = intake.answer_text(draft, self.flow, text, self._today())
         return await self._after(who, draft, new, problems)
 
+    async def current(self, who: Who) -> list[Reply]:
+        """The question the draft is at, asked again (after an answer that was not one)."""
+        draft = await self._load(who.person_id)
+        return self.ask(draft, who.lang) if draft is not None else []
+
     async def on_contact(self, who: Who, contact: Contact) -> list[Reply]:
         draft = await self._load(who.person_id)
-        if draft is None or draft.question != "contact":
-            return await self.on_text(who, contact.label())
+        if draft is None:
+            return [Reply(t("intake.nothing", who.lang))]
+        if draft.question != "contact":  # a shared contact is not, say, the event's title
+            return [Reply(t("intake.contact_not_now", who.lang)), *self.ask(draft, who.lang)]
         new, problems = intake.answer_contact(draft, self.flow, contact)
         return await self._after(who, draft, new, problems)
 

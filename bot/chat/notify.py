@@ -111,8 +111,14 @@ class Notifier:
         except KeyError:
             return None
 
-    async def mark_decided(self, decided: Decided) -> None:
-        """Every holder's prompt for that step now says who decided, without buttons."""
+    def decided_reply(self, decided: Decided, lang: str) -> Reply:
+        step = self.app.flow.step(decided.step_id).name.get(lang)
+        return Reply(f"📋 {decided.code}: {step}\n{decided.lines[lang]}")
+
+    async def mark_decided(self, decided: Decided) -> list[dict]:
+        """Every holder's prompt for that step now says who decided, without buttons; the
+        platform results of the messages edited."""
+        edited = []
         for row in await self.approvals.prompt_messages(decided.code, decided.step_id):
             result = row["result"]
             sender = self.senders.get(result.get("platform", ""))
@@ -121,11 +127,12 @@ class Notifier:
             async with self.app.db.reading() as tx:
                 person = await Repos(tx).people.get(int(row["recipient"]))
             lang = person["language"] if person else "id"
-            step = self.app.flow.step(decided.step_id).name.get(lang)
             try:
-                await sender.edit(result, Reply(f"📋 {decided.code}: {step}\n{decided.lines[lang]}"))
+                await sender.edit(result, self.decided_reply(decided, lang))
+                edited.append(result)
             except (DeliveryFailed, RetryLater) as exc:
                 log.warning("could not edit a prompt of %s: %s", decided.code, exc)
+        return edited
 
     async def _mark(self, row_id: int, status: str, result: dict) -> None:
         async with self.app.db.transaction() as tx:

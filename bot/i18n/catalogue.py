@@ -510,3 +510,10 @@ TEXTS |= {
         "📎 {name} cannot be sent on LINE; get it on Telegram or from the admin.",
     ),
 }
+
+TEXTS |= {
+    "intake.contact_not_now": (
+        "Kontak belum diminta; jawab dulu pertanyaan ini:",
+        "No contact is asked for yet; please answer this question first:",
+    ),
+}

@@ -72,11 +72,6 @@ BAD_ANSWERS = [
         "media", document(b"%PDF-1.7\n" + bytes(4000), "poster.pdf", "application/pdf"),
         ("poster.pdf", "bukan gambar atau video", "JPEG/PNG/WebP", "MP4"),
         id="pdf-for-the-poster",
-        marks=pytest.mark.xfail(
-            strict=True, raises=TimeoutError,
-            reason="handlers.file answers a non-image document without asking the poster question "
-                   "again (bot/handlers/telegram/handlers.py, not editable here)",
-        ),
     ),
     pytest.param(
         "media", document(NOT_AN_IMAGE, "poster.jpg", "image/jpeg"),
@@ -120,18 +115,6 @@ async def test_bad_answer_is_refused_asked_again_and_nothing_is_lost(world: Worl
     for needle in says:
         assert needle in text_of(refusal), f"{needle!r} not in the refusal: {text_of(refusal)}"
     summary = await intake_from(world, question, again)
-    assert_summary_keeps_everything(summary)
-
-
-async def test_pdf_for_the_poster_is_refused_and_nothing_is_lost(world: World):
-    """What the client sees today for a PDF; the test above (xfail) wants the question again too."""
-    client = world["client"]
-    asked = await intake_until(world, "media")
-    await client.send_document(b"%PDF-1.7\n" + bytes(4000), "poster.pdf", "application/pdf")
-    refusal = await client.next_message()
-    assert "poster.pdf (application/pdf) bukan gambar atau video" in text_of(refusal)
-    assert "Kirim poster JPEG/PNG/WebP atau video MP4" in text_of(refusal)
-    summary = await intake_from(world, "media", asked)
     assert_summary_keeps_everything(summary)
 
 

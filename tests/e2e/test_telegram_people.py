@@ -4,8 +4,6 @@ requests (/status)."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.e2e.bot_world import (
     QUESTION,
     World,
@@ -162,12 +160,6 @@ async def test_queue_shows_the_cards_waiting_for_a_role_holder(world: World):
     assert "Wakil Koordinator menyetujui" in text_of(card) and buttons_of(card) == CARD_BUTTONS
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="only outbox prompts are edited once someone decides (Notifier.mark_decided); a card "
-           "/antrian showed keeps its buttons, tapped or not. The handler knows the tapped message "
-           "and could edit it, telling mark_decided to skip it (bot/handlers/telegram/handlers.py)",
-)
 async def test_a_decided_queue_card_says_so_and_loses_its_buttons(world: World):
     koordinator = world["koordinator"]
     code = await submit(world)

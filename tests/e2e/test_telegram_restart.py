@@ -23,7 +23,7 @@ async def start_bot(server, tmp_path) -> asyncio.subprocess.Process:
     }
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL, stderr=open(tmp_path / "bot.log", "ab"),  # noqa: SIM115
+        stdout=asyncio.subprocess.DEVNULL, stderr=open(tmp_path / "bot.log", "ab"),  # noqa: SIM115, ASYNC230
     )
 
 

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import aiohttp
-import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -105,12 +104,6 @@ async def test_webhook_is_set_and_only_updates_with_the_secret_are_handled(teleg
         assert await post(url, {"update_id": 9005, "message": start}, "humas-Webhook_s3cre") == 403
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="serve() passes no url_path to start_webhook, so the bot listens on '/' whatever the "
-           "path of HUMAS_TELEGRAM_WEBHOOK_URL; Telegram's POSTs to that path get 404 "
-           "(bot/handlers/telegram/application.py)",
-)
 async def test_webhook_url_with_a_path_is_served_at_that_path(telegram_server, tmp_path, clock):
     sari = telegram_server.user(1001, "Sari", language_code="id")
     async with webhook_bot(telegram_server, tmp_path, clock, path="/telegram/humas") as url:

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from telegram import Bot, BotCommand, Update
 from telegram.ext import (
@@ -125,6 +126,7 @@ async def started(running: Running, settings: Settings) -> AsyncIterator[Running
             await application.updater.start_webhook(
                 listen=settings.telegram_listen,
                 port=settings.telegram_port,
+                url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
                 webhook_url=settings.telegram_webhook_url,
                 secret_token=secret.get_secret_value() if secret else None,
                 allowed_updates=Update.ALL_TYPES,

@@ -17,7 +17,7 @@ from bot.chat.approvals import Approvals, TapResult
 from bot.chat.audiences import Audiences, decode_subscribe
 from bot.chat.intake import Intake, Who
 from bot.chat.linking import Linking
-from bot.chat.notify import Notifier
+from bot.chat.notify import DeliveryFailed, Notifier, RetryLater
 from bot.chat.replies import Reply
 from bot.chat.reports import Reports
 from bot.domain.request import Contact
@@ -163,7 +163,7 @@ class TelegramHandlers:
         text = update.effective_message.text or ""
         result = await self.approvals.on_text(who.person_id, who.lang, text, PLATFORM)
         if result is not None:
-            await self.after_tap(update, context, result)
+            await self.after_tap(update, context, result, who.lang)
             return
         await self.reply(update, context, await self.intake.on_text(who, text))
 
@@ -183,7 +183,7 @@ class TelegramHandlers:
         item, filename, mime = _attachment(message)
         if not mime.startswith(IMAGE_OR_VIDEO) and not message.photo:
             text = t("intake.unsupported_file", who.lang, name=filename or "-", mime=mime or "?")
-            await self.reply(update, context, [Reply(text)])
+            await self.reply(update, context, [Reply(text), *await self.intake.current(who)])
             return
         refusal = _too_big_to_fetch(item.file_size or 0, self.app, who.lang)
         if refusal:
@@ -192,7 +192,7 @@ class TelegramHandlers:
         data = bytes(await (await item.get_file()).download_as_bytearray())
         result = await self.approvals.on_file(who.person_id, who.lang, data, filename, mime, PLATFORM)
         if result is not None:
-            await self.after_tap(update, context, result)
+            await self.after_tap(update, context, result, who.lang)
             return
         await self.reply(update, context, await self.intake.on_file(who, data, filename, mime))
 
@@ -213,9 +213,8 @@ class TelegramHandlers:
             await render.edit(context.bot, query.message.chat_id, query.message.message_id, False, menu)
             return
         if data.startswith("e|"):
-            await self.after_tap(
-                update, context, await self.approvals.on_evidence_tap(who.person_id, who.lang, data)
-            )
+            result = await self.approvals.on_evidence_tap(who.person_id, who.lang, data)
+            await self.after_tap(update, context, result, who.lang)
             return
         if (intake_button := callbacks.decode_intake(data)) is not None:
             await query.answer()
@@ -227,9 +226,24 @@ class TelegramHandlers:
             await self.reply(update, context, replies)
             return
         result = await self.approvals.on_tap(who.person_id, who.lang, data, PLATFORM)
-        await self.after_tap(update, context, result)
+        await self.after_tap(update, context, result, who.lang)
 
-    async def after_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE, result: TapResult) -> None:
+    async def _mark_tapped(self, query, result: TapResult, edited: list[dict], lang: str) -> None:
+        """A card from /antrian is not a prompt the notifier knows: it says who decided too."""
+        if query is None or query.message is None:
+            return
+        tapped = {"chat_id": query.message.chat_id, "message_id": query.message.message_id,
+                  "has_media": render.is_media(query.message)}
+        if any((r.get("chat_id"), r.get("message_id")) == (tapped["chat_id"], tapped["message_id"])
+               for r in edited):
+            return
+        with contextlib.suppress(DeliveryFailed, RetryLater):
+            reply = self.notifier.decided_reply(result.decided, lang)
+            await self.notifier.senders[PLATFORM].edit(tapped, reply)
+
+    async def after_tap(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, result: TapResult, lang: str = "id"
+    ) -> None:
         query = update.callback_query
         if query is not None:
             await query.answer(result.popup[:200] or None, show_alert=False)
@@ -243,7 +257,8 @@ class TelegramHandlers:
                 )
         await self.reply(update, context, result.replies)
         if result.decided is not None:
-            await self.notifier.mark_decided(result.decided)
+            edited = await self.notifier.mark_decided(result.decided)
+            await self._mark_tapped(query, result, edited, lang)
         self.on_change()
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
