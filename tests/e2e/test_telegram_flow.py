@@ -48,7 +48,7 @@ async def test_full_request_on_the_default_flow_reaches_the_publish_step(world: 
         await expect(world["client"], "PUB-2026-0001", "Disetujui")
 
     publish = await expect(world["petugas"], "PUB-2026-0001", "Petugas mempublikasikan")
-    assert "📢 Tandai sudah dipublikasikan" in buttons_of(publish)
+    assert buttons_of(publish)[-2:] == ["📢 Sebarkan sekarang", "🕒 Jadwalkan sesuai permintaan"]
     assert (await world.app.requests.get("PUB-2026-0001")).step_id == "publikasi"
 
 
