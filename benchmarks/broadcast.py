@@ -71,9 +71,10 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -94,6 +95,15 @@ AUDIENCE = "mahasiswa"
 def emulator_process(conn, limit: int, user_ids: list[int]) -> None:
     """Run the emulator until told to stop; answer "stats" with what it saw."""
     asyncio.run(_emulator(conn, limit, user_ids))
+
+
+
+def inside_a_window():
+    """Today at 09.00 WIB: the default flow publishes only inside its windows."""
+    from bot.clock import ManualClock
+
+    wib = ZoneInfo("Asia/Jakarta")
+    return ManualClock(datetime.now(wib).replace(hour=9, minute=0, second=0, microsecond=0))
 
 
 async def _emulator(conn, limit: int, user_ids: list[int]) -> None:
@@ -312,7 +322,7 @@ async def run(args: argparse.Namespace) -> int:
         settings = Settings(database=Path(folder) / "humas.db", flow="default",
                             telegram_token=TOKEN, telegram_api_url=base_url,
                             telegram_file_url=base_file_url)
-        app = await App.open(settings)
+        app = await App.open(settings, clock=inside_a_window())
         try:
             started = time.perf_counter()
             code, petugas, content = await setup(app, n)

@@ -70,8 +70,7 @@ class TelegramBroadcaster:
     async def drain(self, limit: int = 500) -> int:
         """Send every due delivery (up to `limit`); the number attempted."""
         async with self.app.db.reading() as tx:
-            rows = await Repos(tx).outbox.due(self.app.clock.now(), ("broadcast",), limit)
-        rows = [row for row in rows if row["recipient"].startswith("telegram:")]
+            rows = await Repos(tx).outbox.due(self.app.clock.now(), ("broadcast",), limit, prefix="telegram:")
         for row in rows:
             delivery = Delivery(row["id"], row["request_id"], row["recipient"].split(":", 1)[1],
                                 row["payload"]["kind"] != "private", row["payload"]["broadcast_id"])

@@ -85,9 +85,10 @@ class Publishing:
         # in UTC, as the clock gives it: the outbox compares due times as ISO text, and a
         # local +07:00 time would fire seven hours late
         due = (at or now).astimezone(UTC)
-        if at is not None and next_window_start(at.astimezone(self.zone), self.flow.rules) != at:
-            allowed = next_window_start(at.astimezone(self.zone), self.flow.rules)
-            raise Refused("outside_window", given=f"{at.astimezone(self.zone):%d-%m-%Y %H.%M}",
+        wanted = due.astimezone(self.zone)
+        allowed = next_window_start(wanted, self.flow.rules)
+        if allowed != wanted:  # now or later, only inside the flow's publication windows
+            raise Refused("outside_window", given=f"{wanted:%d-%m-%Y %H.%M}",
                           nearest=f"{allowed:%d-%m-%Y %H.%M}")
         async with self.db.transaction() as tx:
             repos = Repos(tx)

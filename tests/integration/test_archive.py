@@ -216,7 +216,7 @@ async def test_ismki_archive_holds_the_original_and_the_footer_copy_that_went_ou
         await app.requests.confirm(code, client)
         clock.advance(3 * 60 * MINUTES)
         await app.requests.decide(code, ict, Act.APPROVE)
-        clock.advance(60 * MINUTES)
+        clock.advance(6 * 60 * MINUTES)  # 19.00 WIB: ISMKI publishes only 08-10 and 18-22
         await app.publishing.publish(code, ict, ["mahasiswa"])
         await broadcast(app, server)
         await app.publishing.record_evidence(code, ict, "instagram", "https://www.instagram.com/p/ISMKI/")
@@ -247,9 +247,9 @@ async def test_ismki_archive_holds_the_original_and_the_footer_copy_that_went_ou
         ["1", *KIRIM, "Pemohon", "Sari", "submit", "26-11-2026 09.00"],
         ["2", *KONFIRMASI, "Pemohon", "Sari", "confirm", "26-11-2026 10.00"],
         ["3", *QC, "ICT Nasional ISMKI", "Putri", "approve", "26-11-2026 13.00"],
-        ["4", *PUBLIKASI, "ICT Nasional ISMKI", "Putri", "publish", "26-11-2026 14.00"],
-        ["4", *PUBLIKASI, "sistem", "-", "archive", "26-11-2026 14.00"],  # the flow archives by itself
+        ["4", *PUBLIKASI, "ICT Nasional ISMKI", "Putri", "publish", "26-11-2026 19.00"],
+        ["4", *PUBLIKASI, "sistem", "-", "archive", "26-11-2026 19.00"],  # the flow archives by itself
     ]
     assert [r[6:9] for r in rows[1:4]] == [["1 hari", "1 jam", "tepat waktu"],
                                           ["1 hari", "3 jam", "tepat waktu"],
-                                          ["1 hari", "1 jam", "tepat waktu"]]
+                                          ["1 hari", "6 jam", "tepat waktu"]]

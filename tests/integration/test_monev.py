@@ -90,7 +90,11 @@ class Seeder:
         await self.after(d, self.decide(code, "direktur"))
 
     async def broadcast(self, code: str, minutes: int, statuses: list[str]) -> None:
-        await self.after(minutes, lambda: self.app.publishing.publish(code, self.p["petugas"], ["mahasiswa"]))
+        async def schedule():  # at the requested slot: the petugas acts now, whatever the hour
+            at = self.app.publishing.schedule_time(await self.app.requests.get(code))
+            return await self.app.publishing.publish(code, self.p["petugas"], ["mahasiswa"], at=at)
+
+        await self.after(minutes, schedule)
         async with self.app.db.transaction() as tx:
             repos = Repos(tx)
             rows = await repos.outbox.for_request(await repos.requests.id_of(code), "broadcast")
