@@ -121,9 +121,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status.rejected": ("ditolak", "rejected"),
     "status.done": ("selesai", "done"),
     "status.cancelled": ("dibatalkan", "cancelled"),
-}
-
-TEXTS |= {
     # intake (bot/chat/intake.py)
     "start.greeting": (
         "Selamat datang di layanan publikasi {office}.\n\n"
@@ -238,9 +235,6 @@ TEXTS |= {
     "btn.cancel": ("❌ Batal", "❌ Cancel"),
     "btn.back": ("↩️ Kembali", "↩️ Back"),
     "notes.none": ("Tidak ada", "None"),
-}
-
-TEXTS |= {
     # request cards and approvals (bot/chat/cards.py, bot/chat/approvals.py)
     "card.header": (
         "📋 {code} (versi {version})\nLangkah {number}/{total}: {step}\n"
@@ -327,9 +321,6 @@ TEXTS |= {
         "🎉 {code} is done: {title} has been published and archived.",
     ),
     "notice.closed_rejected": ("❌ {code} ditolak dan ditutup.", "❌ {code} was rejected and closed."),
-}
-
-TEXTS |= {
     "status.header": ("Permohonan Anda:", "Your requests:"),
     "status.line": ("• {code} v{version}: {title}: {status}, langkah: {step}",
                     "• {code} v{version}: {title}: {status}, step: {step}"),
@@ -348,9 +339,6 @@ TEXTS |= {
     ),
     "roles.usage": ("Kirim /gabung KODE, dengan kode dari admin.", "Send /gabung CODE, with the admin's code."),
     "lang.switched": ("Bahasa: Indonesia.", "Language: English."),
-}
-
-TEXTS |= {
     "error.internal": (
         "Maaf, terjadi gangguan. Isian Anda sebelumnya tetap tersimpan; silakan ulangi pesan "
         "terakhir. / Sorry, something went wrong. Your earlier answers are kept; please send "
@@ -358,9 +346,6 @@ TEXTS |= {
         "Sorry, something went wrong. Your earlier answers are kept; please send your last "
         "message again.",
     ),
-}
-
-TEXTS |= {
     # push-info (bot/broadcast, bot/chat/publish.py)
     "refuse.outside_window": (
         "{given} di luar jam publikasi. Waktu terdekat yang diizinkan: {nearest} WIB.",
@@ -384,9 +369,6 @@ TEXTS |= {
         "Delivery unknown (the bot stopped while sending; not sent again):",
     ),
     "progress.failed_header": ("Gagal:", "Failed:"),
-}
-
-TEXTS |= {
     "btn.publish_now": ("📢 Sebarkan sekarang", "📢 Broadcast now"),
     "btn.publish_schedule": ("🕒 Jadwalkan sesuai permintaan", "🕒 Schedule as requested"),
     "publish.checklist": (
@@ -408,9 +390,6 @@ TEXTS |= {
         "🕒 {code}: scheduled for {when} WIB, {recipients} recipients.",
     ),
     "publish.audiences": ("Audiens: {audiences}", "Audiences: {audiences}"),
-}
-
-TEXTS |= {
     "subscribe.menu": (
         "Pilih audiens yang ingin Anda ikuti (tekan untuk memilih/menghapus). Anda akan menerima "
         "publikasi untuk audiens tersebut. /berhenti untuk berhenti.\nPilihan saat ini: {chosen}",
@@ -431,16 +410,10 @@ TEXTS |= {
         "Only an admin or the petugas can register this group.",
     ),
     "targets.all_audiences": ("semua", "all"),
-}
-
-TEXTS |= {
     "ask.media_optional": (
         "3. Kirim poster/video bila ada, atau tekan Lanjut: tim kami yang akan membuatnya.",
         "3. Send a poster or video if you have one, or tap Next: our team will make it.",
     ),
-}
-
-TEXTS |= {
     "timer.remind": (
         "⏰ Pengingat: {code} menunggu tindakan Anda; batas waktu {due} WIB.",
         "⏰ Reminder: {code} is waiting for you; due {due} WIB.",
@@ -453,25 +426,16 @@ TEXTS |= {
         "⚠️ Eskalasi: {code} terlambat di langkah \"{step}\" ({role}); batas waktu {due} WIB.",
         "⚠️ Escalation: {code} is late at step \"{step}\" ({role}); it was due {due} WIB.",
     ),
-}
-
-TEXTS |= {
     "refuse.wrong_platform": (
         "Langkah ini dilakukan lewat {platform}. Tautkan akun {platform} Anda dengan /tautkan, lalu "
         "lanjutkan di sana.",
         "This step is done on {platform}. Link your {platform} account with /tautkan, then carry on "
         "there.",
     ),
-}
-
-TEXTS |= {
     "report.not_allowed": (
         "Laporan monev hanya untuk: {roles}.",
         "The monev report is for: {roles}.",
     ),
-}
-
-TEXTS |= {
     # linking accounts across platforms, and LINE (bot/chat/linking.py, bot/handlers/line)
     "link.code": (
         "Kode tautan Anda: {code}\nKirim /tautkan {code} dari akun {other} Anda dalam {minutes} menit. "
@@ -509,9 +473,6 @@ TEXTS |= {
         "📎 {name} tidak bisa dikirim lewat LINE; minta lewat Telegram atau kepada admin.",
         "📎 {name} cannot be sent on LINE; get it on Telegram or from the admin.",
     ),
-}
-
-TEXTS |= {
     "intake.contact_not_now": (
         "Kontak belum diminta; jawab dulu pertanyaan ini:",
         "No contact is asked for yet; please answer this question first:",
