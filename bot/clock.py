@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -29,3 +30,26 @@ class ManualClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment
+
+
+class MovableClock:
+    """Real time plus an offset that only grows: the sandbox's clock control moves it forward,
+    so reminders, escalations and scheduled publications come without waiting. Whoever sleeps
+    until a moment registers with ``on_change`` to look again when the clock jumps."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+        self._listeners: list[Callable[[], None]] = []
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        if delta <= timedelta(0):
+            raise ValueError("the clock only moves forward")
+        self.offset += delta
+        for listener in list(self._listeners):
+            listener()
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)

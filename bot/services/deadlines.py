@@ -40,6 +40,9 @@ class Deadlines:
         self._wake.set()
 
     async def run(self) -> None:
+        watch = getattr(self.clock, "on_change", None)  # a clock that jumps (the sandbox's)
+        if watch is not None:
+            watch(self.wake)
         while True:
             try:
                 fired = await self.fire_due()
