@@ -8,6 +8,7 @@ and a formatting mistake is a real 400 the bot has to survive.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -18,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 SPEC_FILE = "telegram-bot-api.json"
+# The same file, shipped in the package (gzipped) for an installed copy without ../shared: the
+# sandbox on a fresh machine. tests/unit/test_packaged_spec.py keeps the two identical.
+PACKAGED_SPEC = Path(__file__).parent / "specs" / f"{SPEC_FILE}.gz"
 
 
 def specs_dir() -> Path:
@@ -97,6 +101,8 @@ class BotApiSpec:
     @classmethod
     def load(cls, directory: Path | None = None) -> BotApiSpec:
         path = (directory or specs_dir()) / SPEC_FILE
+        if directory is None and not path.exists():
+            return cls(json.loads(gzip.decompress(PACKAGED_SPEC.read_bytes())))
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
     def fields(self, method: str) -> dict[str, dict[str, Any]]:
