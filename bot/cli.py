@@ -163,10 +163,42 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
     with_app(write)(args, settings)
 
 
+SANDBOX_INSTEAD = (
+    "humas-bot: no chat platform configured, so this starts the SANDBOX: the bot with sample people in a "
+    "web page, against a Telegram emulator on this machine (nothing is sent anywhere, and the database "
+    "is left alone). For the real bot: talk to @BotFather in Telegram, send /newbot, set "
+    "HUMAS_TELEGRAM_TOKEN to the token it gives (or HUMAS_LINE_CHANNEL_SECRET and HUMAS_LINE_ACCESS_TOKEN), "
+    "and run again."
+)
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from bot.runner import run
+    from bot.sandbox.main import real_token, run_sandbox
 
+    if real_token(settings) is None:  # a fresh machine: show the procedure instead of exiting
+        print(SANDBOX_INSTEAD, file=sys.stderr, flush=True)
+        run_sandbox(settings)
+        return
     run(settings)
+
+
+def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
+    """The bot with sample people in a web page, against the built-in Telegram emulator."""
+    from bot.sandbox.main import DEFAULT_PORT, real_token, run_sandbox
+
+    token = real_token(settings)
+    if token and not args.ignore_token:
+        fail(f"{token} is set: a real token, which the sandbox never uses (it talks only to its built-in "
+             "emulator); say which you mean: `humas-bot run` for the real bot, or "
+             "`humas-bot sandbox --ignore-token` for the sandbox")
+    if args.sandbox_flow:
+        settings = settings.model_copy(update={"flow": args.sandbox_flow})
+    load_flow(settings.flow, settings.flows_dir)  # an unknown flow is named before anything starts
+    database = args.sandbox_database or args.database
+    port = DEFAULT_PORT if args.port is None else args.port
+    run_sandbox(settings, port=port, port_given=args.port is not None,
+                database=Path(database) if database else None)
 
 
 def with_app(handler: Callable[[argparse.Namespace, App], Awaitable[None]]):
@@ -230,8 +262,17 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default=".", help="folder for monev-FROM-TO.png and .csv (default: here)")
     report.set_defaults(func=cmd_report)
 
-    run = sub.add_parser("run", help="start the bot")
+    run = sub.add_parser("run", help="start the bot (the sandbox, when no platform is configured)")
     run.set_defaults(func=cmd_run)
+
+    sandbox = sub.add_parser("sandbox", help="try the procedure in a web page: sample people, no bot token")
+    sandbox.add_argument("--flow", dest="sandbox_flow", metavar="NAME", help="flow to play (e.g. unej)")
+    sandbox.add_argument("--port", type=int, help="port of the page on 127.0.0.1 (default 8765; 0: any free)")
+    sandbox.add_argument("--database", dest="sandbox_database", metavar="FILE",
+                         help="keep the sandbox's SQLite file here (default: a temporary one)")
+    sandbox.add_argument("--ignore-token", action="store_true",
+                         help="start even though a real token is set (it is not used)")
+    sandbox.set_defaults(func=cmd_sandbox)
     return p
 
 

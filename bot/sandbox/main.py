@@ -1,0 +1,84 @@
+"""`humas-bot sandbox` (and `humas-bot run` with no platform configured): start the sandbox,
+print its address, run until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.config import Settings
+
+DEFAULT_PORT = 8765
+REAL_TOKENS = (
+    ("telegram_token", "HUMAS_TELEGRAM_TOKEN"),
+    ("line_access_token", "HUMAS_LINE_ACCESS_TOKEN"),
+    ("line_channel_secret", "HUMAS_LINE_CHANNEL_SECRET"),
+)
+
+
+def real_token(settings: Settings) -> str | None:
+    """The name of a real platform credential that is set, if any."""
+    return next((env for name, env in REAL_TOKENS if getattr(settings, name) is not None), None)
+
+
+def run_sandbox(settings: Settings, *, port: int = DEFAULT_PORT, port_given: bool = False,
+                database: Path | None = None) -> None:
+    """Start the sandbox on `settings.flow`. Without `database`, a fresh one in a temporary folder,
+    removed at exit: the sample people's roles never reach the office's real database."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "aiohttp.access", "telegram", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    folder = None
+    if database is None:
+        folder = Path(tempfile.mkdtemp(prefix="humas-sandbox-"))
+        database = folder / "sandbox.db"
+    try:
+        asyncio.run(_main(settings.model_copy(update={"database": database}), port, port_given, folder))
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _main(settings: Settings, port: int, port_given: bool, temporary: Path | None) -> None:
+    from bot.cli import fail
+    from bot.sandbox.server import Sandbox
+
+    sandbox = Sandbox(settings, port=port)
+    try:
+        address = await sandbox.start()
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        await sandbox.stop()
+        if port_given:
+            fail(f"port {port} on 127.0.0.1 is in use; choose another with --port")
+        sandbox = Sandbox(settings, port=0)  # the default port is taken: any free one
+        address = await sandbox.start()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, sandbox.request_stop)
+    flow = sandbox.flow
+    kept = str(settings.database)
+    if temporary:
+        kept = "temporary, removed at exit (keep one with --database FILE)"
+    print(
+        f"humas-bot SANDBOX: flow {flow.name} ({flow.office})\n"
+        f"  Open {address} in a browser: a chat for each sample person, the SOP table and a clock.\n"
+        "  The bot talks only to the Telegram emulator built into this program:"
+        " nothing leaves this machine.\n"
+        f"  People: {', '.join(f'{p.name} ({p.label})' for p in sandbox.people)}\n"
+        f"  Database: {kept}\n"
+        "  Stop with Ctrl-C.",
+        flush=True,
+    )
+    try:
+        await sandbox.wait()
+    finally:
+        await sandbox.stop()
+        print("humas-bot sandbox stopped.", file=sys.stderr, flush=True)
