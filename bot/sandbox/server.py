@@ -308,7 +308,8 @@ class Sandbox:
         elif due >= now:
             left = "sisa " + format_duration(timedelta(minutes=int((due - now).total_seconds() // 60)))
         else:
-            left = "terlambat " + format_duration(timedelta(minutes=int((now - due).total_seconds() // 60)))
+            late = timedelta(minutes=int((now - due).total_seconds() // 60))
+            left = f"terlambat {format_duration(late)}" if late else "batas waktu lewat"
         return {
             "code": state.code, "title": state.content.title, "organisation": state.content.organisation,
             "version": state.version, "status": status, "status_label": STATUS_LABELS.get(status, status),

@@ -375,12 +375,14 @@ def test_the_clock_control_fires_the_reminder_then_the_escalation(sandbox, brows
     assert buttons(reminder) == ["📨 Disposisi"], "the reminder carries the step's buttons"
     page.click("#clock-next")
     bot_says(page, "⏰ Batas waktu", code)
-    expect(page.locator("#request-card .late")).to_contain_text("terlambat")
+    expect(page.locator("#request-card .late")).to_contain_text(re.compile("terlambat|batas waktu lewat"))
     open_chat(page, "kepala_bpkh", "Wati")  # the flow's supervisor
     bot_says(page, "⚠️ Eskalasi", code, "Wakil Rektor III")
     expect(page.locator("#audit .act").last).to_have_text("Eskalasi")
     expect(page.locator("#audit li").last).to_contain_text("sistem")
     assert page.errors == []  # type: ignore[attr-defined]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "sandbox-clock.png"))
 
 
 def test_refuses_to_start_with_a_real_token_unless_told(tmp_path):
