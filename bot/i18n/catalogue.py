@@ -414,6 +414,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "3. Kirim poster/video bila ada, atau tekan Lanjut: tim kami yang akan membuatnya.",
         "3. Send a poster or video if you have one, or tap Next: our team will make it.",
     ),
+    "timer.late_note": ("terlambat {minutes} menit", "late by {minutes} minutes"),
     "timer.remind": (
         "⏰ Pengingat: {code} menunggu tindakan Anda; batas waktu {due} WIB.",
         "⏰ Reminder: {code} is waiting for you; due {due} WIB.",

@@ -9,7 +9,6 @@ the earliest one when it starts.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,7 +17,9 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.domain.engine import Event
 from bot.domain.flow import Flow
+from bot.i18n import t
 from bot.services.people import ADMIN
+from bot.waiting import rest
 from storage.db import Database, utc_text
 from storage.repositories import Repos
 
@@ -52,9 +53,7 @@ class Deadlines:
                     self.on_fired()
             except Exception:
                 log.exception("firing timers failed; they stay due")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), await self._sleep())
-            self._wake.clear()
+            await rest(self._wake, await self._sleep())
 
     async def _sleep(self) -> float:
         async with self.db.reading() as tx:
@@ -94,7 +93,7 @@ class Deadlines:
                 late = now - (state.step_due_at or now)
                 await repos.audit.append(timer["request_id"], Event(
                     "escalate", step.id, state.version, None, "system", now,
-                    f"late by {_minutes(late)} min", {"to_role": role}))
+                    t("timer.late_note", "id", minutes=_minutes(late)), {"to_role": role}))
             for person_id in recipients:
                 await repos.outbox.add(timer["request_id"], "notice", person_id, payload, now)
         return 1

@@ -32,15 +32,11 @@ class WatchedEvent(asyncio.Event):
             self.waiting.clear()
 
 
-SWALLOWS = "waits with asyncio.wait_for, which swallows a cancel that lands with a wake (Python 3.11)"
 LOOPS = [
     pytest.param(lambda app: Notifier(app, Approvals(app), {}), id="notifier"),
     pytest.param(lambda app: TelegramBroadcaster(app, Bot("123456:TEST-TOKEN")), id="broadcaster"),
     pytest.param(lambda app: LineBroadcaster(app, None), id="line-broadcaster"),
-    pytest.param(
-        lambda app: Deadlines(app.db, app.flow, app.clock), id="deadlines",
-        marks=pytest.mark.xfail(strict=True, reason=f"bot/services/deadlines.py {SWALLOWS}"),
-    ),
+    pytest.param(lambda app: Deadlines(app.db, app.flow, app.clock), id="deadlines"),
 ]
 
 
