@@ -113,8 +113,15 @@ async def cmd_archive(args: argparse.Namespace, app: App) -> None:
     from bot.services.archive import Archive
     from bot.services.requests import UnknownRequest
 
+    archive = Archive(app.db, app.flow, app.files, app.settings.zone)
     try:
-        path = await Archive(app.db, app.flow, app.files, app.settings.zone).export(args.code, Path(args.out))
+        if args.action == "record":  # the printable SOP record alone, as the paper sheet was
+            path = Path(args.out)
+            path = path / f"{args.code}.html" if path.suffix != ".html" else path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(await archive.record_page(args.code), encoding="utf-8")
+        else:
+            path = await archive.export(args.code, Path(args.out))
     except UnknownRequest:
         fail(f"unknown request {args.code!r}; see `humas-bot requests`")
     print(path)
@@ -250,8 +257,8 @@ def parser() -> argparse.ArgumentParser:
     targets.add_argument("--audience", action="append", default=[], help="repeat; none means all")
     targets.set_defaults(func=with_app(cmd_targets))
 
-    archive = sub.add_parser("archive", help="export a request's archive")
-    archive.add_argument("action", choices=["export"])
+    archive = sub.add_parser("archive", help="export a request's archive, or print its SOP record")
+    archive.add_argument("action", choices=["export", "record"], help="export: the zip; record: the HTML")
     archive.add_argument("code")
     archive.add_argument("--out", default=".", help="folder or .zip path (default: here)")
     archive.set_defaults(func=with_app(cmd_archive))

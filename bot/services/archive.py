@@ -165,6 +165,19 @@ class Archive:
             ],
         }
 
+    async def record_page(self, code: str) -> str:
+        """The printable SOP record alone: the request's path as the SOP's own table."""
+        async with self.db.reading() as tx:
+            repos = Repos(tx)
+            state = await repos.requests.get(code)
+            request_id = await repos.requests.id_of(code)
+            if state is None or request_id is None:
+                raise UnknownRequest(code)
+            events = await repos.audit.for_request(code)
+            deliveries = await repos.broadcasts.deliveries(request_id)
+        record = sop_path(self.flow, events[0].at if events else state.step_started_at, events)
+        return self._html(code, state.content, record, deliveries)
+
     def _html(self, code: str, content: Content, record: list[StepRecord], deliveries: list[dict]) -> str:
         def local(moment: datetime) -> str:
             return moment.astimezone(self.zone).strftime("%d-%m-%Y %H.%M")
@@ -175,6 +188,8 @@ class Archive:
             f"<td>{format_duration(_delta(r.standard_seconds))}</td>"
             f"<td>{format_duration(_delta(r.seconds))}</td>"
             f"<td>{'-' if r.on_time is None else ('tepat waktu' if r.on_time else 'terlambat')}</td>"
+            f"<td>{_e(self.flow.step(r.step_id).needs or '-')}</td>"
+            f"<td>{_e(self.flow.step(r.step_id).output or '-')}</td>"
             f"<td>{_e(r.note)}</td></tr>"
             for r in record
         )
@@ -217,7 +232,8 @@ td,th{{border:1px solid #999;padding:4px 8px;vertical-align:top}}th{{background:
 </head><body>
 <h1>{code}</h1><p>{subject}</p><p>{office}: {title}</p>
 <table><tr><th>No</th><th>Kegiatan</th><th>Pelaksana</th><th>Nama</th><th>Tindakan</th>
-<th>Waktu</th><th>Mutu baku</th><th>Waktu aktual</th><th>Ketepatan</th><th>Catatan</th></tr>
+<th>Waktu</th><th>Mutu baku</th><th>Waktu aktual</th><th>Ketepatan</th><th>Kelengkapan</th>
+<th>Output</th><th>Catatan</th></tr>
 {rows}</table>
 <p>Penyebaran: {sent} dari {total} penerima terkirim.</p>
 </body></html>

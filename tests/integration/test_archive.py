@@ -174,26 +174,34 @@ async def test_default_flow_archive_accounts_for_everything(app, people, clock, 
 
     page = archive.read("record.html").decode()
     assert f"<h1>{code}</h1>" in page and "[PUBLIKASI] DONOR DARAH_PMI KAMPUS" in page
-    # No, step, role, name, act, when (WIB), standard, actual, on time, note
+    # No, step, role, name, act, when (WIB), standard, actual, on time, needs, output, note
+    k = ("Permohonan publikasi", "Permohonan diperiksa")
     assert html_rows(page) == [
         ["1", "Koordinator memeriksa permohonan", "Pemohon", "Sari", "submit", "26-11-2026 09.00",
-         "-", "0 menit", "-", ""],
+         "-", "0 menit", "-", *k, ""],
         ["1", "Koordinator memeriksa permohonan", "Koordinator", "Budi", "return", "26-11-2026 09.30",
-         "2 jam", "30 menit", "tepat waktu", "Poster kurang jelas & <kecil>"],
+         "2 jam", "30 menit", "tepat waktu", *k, "Poster kurang jelas & <kecil>"],
         ["1", "Koordinator memeriksa permohonan", "Pemohon", "Sari", "submit", "26-11-2026 10.15",
-         "-", "45 menit", "-", ""],
+         "-", "45 menit", "-", *k, ""],
         ["1", "Koordinator memeriksa permohonan", "Koordinator", "Budi", "approve", "26-11-2026 10.35",
-         "2 jam", "20 menit", "tepat waktu", ""],
+         "2 jam", "20 menit", "tepat waktu", *k, ""],
         ["2", "Wakil Koordinator menyetujui", "Wakil Koordinator", "Wati", "approve", "26-11-2026 11.25",
-         "2 jam", "50 menit", "tepat waktu", ""],
+         "2 jam", "50 menit", "tepat waktu", "Permohonan diperiksa", "Persetujuan", ""],
         ["3", "Direktur menyetujui publikasi", "Direktur", "Dedi", "approve", "26-11-2026 12.55",
-         "1 hari", "1 jam 30 menit", "tepat waktu", ""],
+         "1 hari", "1 jam 30 menit", "tepat waktu", "Persetujuan wakil koordinator", "Persetujuan publikasi",
+         ""],
         ["4", "Petugas mempublikasikan (push-info)", "Petugas", "Putri", "publish", "26-11-2026 13.10",
-         "2 jam", "15 menit", "tepat waktu", ""],
+         "2 jam", "15 menit", "tepat waktu", "Bahan publikasi yang disetujui", "Informasi tersebar", ""],
         ["5", "Petugas mengarsipkan", "Petugas", "Putri", "archive", "26-11-2026 13.30",
-         "1 jam", "20 menit", "tepat waktu", ""],
+         "1 jam", "20 menit", "tepat waktu", "Hasil publikasi", "Arsip publikasi", ""],
     ]
     assert "&lt;kecil&gt;" in page, "notes are escaped"
+    # the same SOP record, printable on its own, as the paper disposition sheet was
+    record = humas(tmp_path, "archive", "record", code, "--out", str(tmp_path / "sheet"))
+    assert record.returncode == 0, record.stderr
+    sheet = Path(record.stdout.strip())
+    assert sheet == tmp_path / "sheet" / f"{code}.html"
+    assert html_rows(sheet.read_text(encoding="utf-8")) == html_rows(page)
     assert "Penyebaran: 2 dari 3 penerima terkirim." in page
 
 
