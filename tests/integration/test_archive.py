@@ -201,7 +201,7 @@ async def test_default_flow_archive_accounts_for_everything(app, people, clock, 
     assert record.returncode == 0, record.stderr
     sheet = Path(record.stdout.strip())
     assert sheet == tmp_path / "sheet" / f"{code}.html"
-    assert html_rows(sheet.read_text(encoding="utf-8")) == html_rows(page)
+    assert html_rows(sheet.read_text(encoding="utf-8")) == html_rows(page)  # noqa: ASYNC240
     assert "Penyebaran: 2 dari 3 penerima terkirim." in page
 
 
