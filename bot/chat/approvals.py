@@ -46,6 +46,15 @@ class TapResult:
     decided: Decided | None = None
 
 
+def _toggled(arg: str, audiences: list[str], line_followers: bool) -> str | None:
+    """The audience a publish-card toggle names: `aN` the flow's Nth, `f` LINE's followers."""
+    if arg == "f" and line_followers:
+        return cards.LINE_FOLLOWERS
+    if arg.startswith("a") and arg[1:].isdigit() and int(arg[1:]) < len(audiences):
+        return audiences[int(arg[1:])]
+    return None
+
+
 class Approvals:
     def __init__(self, app: App) -> None:
         self.app = app
@@ -121,15 +130,23 @@ class Approvals:
         text = t("publish.ask_link", lang, channel=channel_name, code=code)
         return TapResult(replies=[Reply(text, expect_reply=True)])
 
+    @property
+    def _line_followers(self) -> bool:
+        """LINE's broadcast to every follower is offered where LINE runs."""
+        return self.app.settings.line_access_token is not None
+
+    def card(self, state, lang: str, selected: list[str] | None = None, with_buttons: bool = True) -> Reply:
+        return cards.step_card(self.flow, state, lang, self.app.settings.zone, selected, with_buttons,
+                               self._line_followers)
+
     # Reading ------------------------------------------------------------------------------
 
     async def queue(self, person_id: int, lang: str) -> list[Reply]:
         waiting = await self.app.requests.waiting_for(person_id)
         if not waiting:
             return [Reply(t("queue.none", lang))]
-        zone = self.app.settings.zone
         header = Reply(t("queue.header", lang, count=len(waiting)))
-        return [header, *(cards.step_card(self.flow, state, lang, zone) for state in waiting)]
+        return [header, *(self.card(state, lang) for state in waiting)]
 
     async def status(self, person_id: int, lang: str) -> Reply:
         mine = await self.app.requests.mine(person_id)
@@ -161,8 +178,7 @@ class Approvals:
         if payload["kind"] in ("prompt", "reminder", "escalation"):
             if state.step_id != payload["step_id"] or state.status != "active":
                 return None  # the request moved on before this went out
-            card = cards.step_card(self.flow, state, lang, self.app.settings.zone,
-                                   with_buttons=payload["kind"] != "escalation")
+            card = self.card(state, lang, with_buttons=payload["kind"] != "escalation")
             if payload["kind"] == "prompt":
                 return card
             return cards.with_banner(card, cards.timer_banner(self.flow, state, payload, lang,
@@ -236,18 +252,23 @@ class Approvals:
         """Audience toggles, then "now" or "as requested"; the broadcast is queued at once."""
         audiences = self.flow.rules.audiences
         chosen = await self._chosen_audiences(person_id, button.code)
-        if button.arg.startswith("a") and button.arg[1:].isdigit() and int(button.arg[1:]) < len(audiences):
-            name = audiences[int(button.arg[1:])]
+        name = _toggled(button.arg, audiences, self._line_followers)
+        if name is not None:
             chosen = [a for a in chosen if a != name] if name in chosen else [*chosen, name]
             async with self.app.db.transaction() as tx:
                 await Repos(tx).pending.set(person_id, "audiences", {"code": button.code, "chosen": chosen})
-            edit = cards.step_card(self.flow, state, lang, self.app.settings.zone, selected=chosen)
-            return TapResult(t("publish.audiences", lang, audiences=", ".join(chosen) or "-"), edit=edit)
+            edit = self.card(state, lang, selected=chosen)
+            names = [t("btn.line_followers", lang) if a == cards.LINE_FOLLOWERS else a for a in chosen]
+            shown = ", ".join(names)
+            return TapResult(t("publish.audiences", lang, audiences=shown or "-"), edit=edit)
         if button.arg not in ("now", "sched"):
             return TapResult(t("tap.unknown", lang))
         at = self.app.publishing.schedule_time(state) if button.arg == "sched" else None
         try:
-            published = await self.app.publishing.publish(button.code, person_id, chosen, at, channel)
+            published = await self.app.publishing.publish(
+                button.code, person_id, [a for a in chosen if a != cards.LINE_FOLLOWERS], at, channel,
+                line_followers=cards.LINE_FOLLOWERS in chosen,
+            )
         except Refused as refused:
             return TapResult(refused.message(lang), replies=[Reply(refused.message(lang))])
         await self._clear(person_id)
@@ -312,7 +333,7 @@ class Approvals:
         )
         async with self.app.db.transaction() as tx:
             await Repos(tx).pending.set(person_id, "channels", {"code": button.code, "chosen": chosen})
-        edit = cards.step_card(self.flow, state, lang, self.app.settings.zone, selected=chosen)
+        edit = self.card(state, lang, selected=chosen)
         return TapResult(t("tap.toggled", lang, channels=", ".join(chosen) or "-"), edit=edit)
 
     async def _chosen(self, person_id: int, code: str, default: list[str]) -> list[str]:

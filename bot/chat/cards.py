@@ -31,8 +31,10 @@ def step_card(
     zone: ZoneInfo,
     selected: list[str] | None = None,
     with_buttons: bool = True,
+    line_followers: bool = False,
 ) -> Reply:
-    """The request as a role holder sees it at its current step, with that step's buttons."""
+    """The request as a role holder sees it at its current step, with that step's buttons.
+    `line_followers` offers the petugas LINE's broadcast to every follower."""
     step = flow.step(state.step_id)
     due = state.step_due_at
     header = t(
@@ -59,12 +61,13 @@ def step_card(
     media = [m.model_copy(update={"sha256": m.publish_sha256}) for m in state.content.media[:1]]
     if flow.rules.footer and media and media[0].kind == "image":
         lines.append(t("card.stamped", lang, office=flow.office))
-    buttons = step_buttons(flow, state, lang, selected) if with_buttons else []
+    buttons = step_buttons(flow, state, lang, selected, line_followers) if with_buttons else []
     return Reply("\n".join(lines), buttons, media=media)
 
 
 def step_buttons(
-    flow: Flow, state: RequestState, lang: str, selected: list[str] | None = None
+    flow: Flow, state: RequestState, lang: str, selected: list[str] | None = None,
+    line_followers: bool = False,
 ) -> list[list[Button]]:
     step = flow.step(state.step_id)
     index = flow.request_steps.index(step)
@@ -81,15 +84,18 @@ def step_buttons(
         ]
         rows += [toggles[i : i + 2] for i in range(0, len(toggles), 2)]
     if step.kind == Kind.PUBLISH:
-        return rows + publish_buttons(flow, state, lang, selected or [], data)
+        return rows + publish_buttons(flow, state, lang, selected or [], data, line_followers)
     for act in allowed_acts(step):
         arg = "save" if act == Act.CHOOSE_CHANNELS else ""
         rows.append([Button(t(f"btn.{act.value}", lang), data(act, arg))])
     return rows
 
 
+LINE_FOLLOWERS = "line:*"  # in the chosen list: LINE's broadcast to every follower
+
+
 def publish_buttons(
-    flow: Flow, state: RequestState, lang: str, audiences: list[str], data
+    flow: Flow, state: RequestState, lang: str, audiences: list[str], data, line_followers: bool = False
 ) -> list[list[Button]]:
     """Push-info: the audiences to reach (toggles), then now or at the requested time."""
     toggles = [
@@ -97,6 +103,9 @@ def publish_buttons(
         for i, a in enumerate(flow.rules.audiences)
     ]
     rows = [toggles[i : i + 2] for i in range(0, len(toggles), 2)]
+    if line_followers:
+        mark = "☑️ " if LINE_FOLLOWERS in audiences else "⬜ "
+        rows.append([Button(mark + t("btn.line_followers", lang), data(Act.PUBLISH, "f"))])
     rows.append([Button(t("btn.publish_now", lang), data(Act.PUBLISH, "now"))])
     rows.append([Button(t("btn.publish_schedule", lang), data(Act.PUBLISH, "sched"))])
     return rows

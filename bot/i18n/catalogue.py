@@ -369,6 +369,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Delivery unknown (the bot stopped while sending; not sent again):",
     ),
     "progress.failed_header": ("Gagal:", "Failed:"),
+    "btn.line_followers": ("LINE: semua pengikut", "LINE: every follower"),
     "btn.publish_now": ("📢 Sebarkan sekarang", "📢 Broadcast now"),
     "btn.publish_schedule": ("🕒 Jadwalkan sesuai permintaan", "🕒 Schedule as requested"),
     "publish.checklist": (
