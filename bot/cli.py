@@ -205,7 +205,7 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
     database = args.sandbox_database or args.database
     port = DEFAULT_PORT if args.port is None else args.port
     run_sandbox(settings, port=port, port_given=args.port is not None,
-                database=Path(database) if database else None)
+                database=Path(database) if database else None, line=args.line)
 
 
 def with_app(handler: Callable[[argparse.Namespace, App], Awaitable[None]]):
@@ -279,6 +279,8 @@ def parser() -> argparse.ArgumentParser:
                          help="keep the sandbox's SQLite file here (default: a temporary one)")
     sandbox.add_argument("--ignore-token", action="store_true",
                          help="start even though a real token is set (it is not used)")
+    sandbox.add_argument("--line", action="store_true",
+                         help="LINE too: a built-in LINE emulator and sample people in LINE chats")
     sandbox.set_defaults(func=cmd_sandbox)
     return p
 

@@ -28,7 +28,7 @@ def real_token(settings: Settings) -> str | None:
 
 
 def run_sandbox(settings: Settings, *, port: int = DEFAULT_PORT, port_given: bool = False,
-                database: Path | None = None) -> None:
+                database: Path | None = None, line: bool = False) -> None:
     """Start the sandbox on `settings.flow`. Without `database`, a fresh one in a temporary folder,
     removed at exit: the sample people's roles never reach the office's real database."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -39,17 +39,19 @@ def run_sandbox(settings: Settings, *, port: int = DEFAULT_PORT, port_given: boo
         folder = Path(tempfile.mkdtemp(prefix="humas-sandbox-"))
         database = folder / "sandbox.db"
     try:
-        asyncio.run(_main(settings.model_copy(update={"database": database}), port, port_given, folder))
+        asyncio.run(_main(settings.model_copy(update={"database": database}), port, port_given, folder,
+                          line))
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-async def _main(settings: Settings, port: int, port_given: bool, temporary: Path | None) -> None:
+async def _main(settings: Settings, port: int, port_given: bool, temporary: Path | None,
+                line: bool = False) -> None:
     from bot.cli import fail
     from bot.sandbox.server import Sandbox
 
-    sandbox = Sandbox(settings, port=port)
+    sandbox = Sandbox(settings, port=port, line=line)
     try:
         address = await sandbox.start()
     except OSError as exc:
@@ -58,21 +60,25 @@ async def _main(settings: Settings, port: int, port_given: bool, temporary: Path
         await sandbox.stop()
         if port_given:
             fail(f"port {port} on 127.0.0.1 is in use; choose another with --port")
-        sandbox = Sandbox(settings, port=0)  # the default port is taken: any free one
+        sandbox = Sandbox(settings, port=0, line=line)  # the default port is taken: any free one
         address = await sandbox.start()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, sandbox.request_stop)
     flow = sandbox.flow
+    emulators = "Telegram emulator" if sandbox.line is None else "Telegram and LINE emulators"
+    people = [f"{p.name} ({p.label})" for p in sandbox.people]
+    if sandbox.line is not None:
+        people += [f"{p.name}: {p.label}" for p in sandbox.line.people]
     kept = str(settings.database)
     if temporary:
         kept = "temporary, removed at exit (keep one with --database FILE)"
     print(
         f"humas-bot SANDBOX: flow {flow.name} ({flow.office})\n"
         f"  Open {address} in a browser: a chat for each sample person, the SOP table and a clock.\n"
-        "  The bot talks only to the Telegram emulator built into this program:"
+        f"  The bot talks only to the {emulators} built into this program:"
         " nothing leaves this machine.\n"
-        f"  People: {', '.join(f'{p.name} ({p.label})' for p in sandbox.people)}\n"
+        f"  People: {', '.join(people)}\n"
         f"  Database: {kept}\n"
         "  Stop with Ctrl-C.",
         flush=True,

@@ -28,8 +28,11 @@ from bot.config import Settings
 from bot.domain.durations import format_duration
 from bot.emulator.telegram import Message, SimChat, SimUser, TelegramEmulator
 from bot.flows.loader import load_flow
+from bot.handlers.line.webhook import WEBHOOK_PATH
 from bot.handlers.telegram.application import serve
 from bot.i18n import TEXTS, t
+from bot.runner import started
+from bot.sandbox.line import LinePerson, LineSide
 from bot.sandbox.people import Person, cast_for, publisher
 from bot.sandbox.poster import sample_poster
 from storage.db import utc_text
@@ -57,7 +60,8 @@ class SandboxError(RuntimeError):
 
 
 class Sandbox:
-    def __init__(self, settings: Settings, *, host: str = "127.0.0.1", port: int = 8765) -> None:
+    def __init__(self, settings: Settings, *, host: str = "127.0.0.1", port: int = 8765,
+                 line: bool = False) -> None:
         self.flow = load_flow(settings.flow, settings.flows_dir)
         self.people = cast_for(self.flow)
         self.by_key = {person.key: person for person in self.people}
@@ -77,6 +81,13 @@ class Sandbox:
         self._used_keyboards: dict[int, int] = {}  # chat -> id() of a one-time keyboard pressed
         self._stop = asyncio.Event()
         self._task: asyncio.Task | None = None
+        # LINE (--line): its emulator, the LINE people's chats, the bot's LINE side once running
+        self.line = LineSide(self.clock) if line else None
+        self.line_by_key: dict[str, LinePerson] = {}
+        self.platforms = None  # bot.runner.Platforms, with LINE
+        if self.line is not None:
+            self.line.on_change = self._bump
+            self.line_by_key = {person.key: person for person in self.line.people}
         self._add_routes(self.emulator.app)
 
     # Lifecycle -----------------------------------------------------------------------------
@@ -96,10 +107,23 @@ class Sandbox:
             "line_access_token": None,
             "timer_poll_seconds": 5.0,
         })
+        if self.line is not None:
+            await self.line.start()
+            settings = settings.model_copy(update=self.line.settings(self.address))
         self.app = await App.open(settings, clock=self.clock)
-        self._task = asyncio.create_task(serve(self.app, self._stop))
+        if self.line is None:
+            self._task = asyncio.create_task(serve(self.app, self._stop))
+        else:
+            ready = asyncio.Event()
+            self._task = asyncio.create_task(self._serve_both(ready))
+            await asyncio.wait([asyncio.create_task(ready.wait()), self._task],
+                               return_when=asyncio.FIRST_COMPLETED)
+            if self._task.done():
+                await self._task  # it failed to start: say why
         try:
             await self._meet_people()
+            if self.line is not None:
+                await self.line.meet_people()
         except Exception:
             await self.stop()
             raise
@@ -115,7 +139,19 @@ class Sandbox:
                     await self._task
         if self.app is not None:
             await self.app.close()
+        if self.line is not None:
+            await self.line.stop()
         await self.emulator.stop()
+
+    async def _serve_both(self, ready: asyncio.Event) -> None:
+        """Telegram and LINE in this process, as `humas-bot run` starts them (bot.runner), the
+        LINE emulator's webhook pointed at the bot's LINE server."""
+        assert self.app is not None and self.line is not None
+        async with started(self.app) as platforms:
+            self.platforms = platforms
+            self.line.emulator.webhook_url = platforms.line.url + WEBHOOK_PATH
+            ready.set()
+            await self._stop.wait()
 
     async def wait(self) -> None:
         """Until stop() or the bot ends by itself (its failure is raised)."""
@@ -276,9 +312,11 @@ class Sandbox:
                 acting = set()
                 if state.status in ("active", "returned"):
                     for person_id in ids if state.status == "active" else [state.requester_id]:
-                        acting.add(str((await repos.people.identities(person_id)).get("telegram")))
+                        identities = await repos.people.identities(person_id)
+                        acting.update(str(identities.get(platform)) for platform in ("telegram", "line"))
                 view = self._request_view(state, audit, holders, timers, now)
                 view["turn"] = [p.key for p in self.people if str(p.chat_id) in acting]
+                view["turn"] += [p.key for p in self.line_by_key.values() if p.user_id in acting]
                 requests.append(view)
         return {"requests": requests, "steps": [self._step_row(i, s) for i, s in
                                                 enumerate(self.flow.request_steps, start=1)]}
@@ -374,6 +412,10 @@ class Sandbox:
         app.router.add_get("/api/sample-poster.jpg", self._poster_image)
         app.router.add_post("/api/chats/{key}/{action}", self._chat_action)
         app.router.add_post("/api/clock", self._clock_action)
+        if self.line is not None:  # the posters LINE fetches (here: the page), at line_public_url
+            app.router.add_get("/media/{sha}", self._line_media)
+            app.router.add_get("/media/{sha}/preview", self._line_media)
+            app.router.add_get("/api/line/content/{message_id}", self._line_content)
 
     def _guard(self, request: web.Request, *, writing: bool = False) -> None:
         """Only this machine's pages: the Host must be loopback (no DNS rebinding), and a
@@ -394,11 +436,24 @@ class Sandbox:
             "bot": {"name": self.emulator.bot_user["first_name"], "username": BOT_USERNAME},
             "flow": {"name": self.flow.name, "title": self.flow.title.id, "office": self.flow.office},
             "clock": await self._clock_view(),
-            "chats": [self._chat_view(person) for person in self.people],
+            "chats": [self._chat_view(person) for person in self.people] + self._line_chats(),
             "commands": self._commands(),
             "sop": await self._sop_view(),
-            "violations": [v["description"] for v in self.emulator.violations][-5:],
+            "violations": self._violations(),
         }
+
+    def _line_chats(self) -> list[dict[str, Any]]:
+        if self.line is None:
+            return []
+        return [self.line.chat_view(person, lambda at: self._local(at, "%H.%M").split()[0])
+                for person in self.line.people]
+
+    def _violations(self) -> list[str]:
+        found = [v["description"] for v in self.emulator.violations]
+        if self.line is not None:
+            found += [f"LINE {v['operation']}: {v['message']} {v['details']}"
+                      for v in self.line.emulator.violations]
+        return found[-5:]
 
     def _commands(self) -> list[dict[str, str]]:
         """The bot's command menu (setMyCommands, default scope), as Telegram's Menu button shows it."""
@@ -428,6 +483,18 @@ class Sandbox:
         return web.Response(body=stored.data, content_type=mime,
                             headers={"Cache-Control": "private, max-age=3600"})
 
+    async def _line_media(self, request: web.Request) -> web.StreamResponse:
+        self._guard(request)
+        if self.platforms is None or self.platforms.line is None:
+            raise web.HTTPNotFound()
+        server = self.platforms.line
+        return await (server.preview if request.path.endswith("/preview") else server.media)(request)
+
+    async def _line_content(self, request: web.Request) -> web.Response:
+        self._guard(request)
+        assert self.line is not None
+        return await self.line.content(request)
+
     async def _poster_image(self, request: web.Request) -> web.Response:
         self._guard(request)
         return web.Response(body=self.poster, content_type="image/jpeg")
@@ -453,6 +520,10 @@ class Sandbox:
 
     async def _chat_action(self, request: web.Request) -> web.Response:
         self._guard(request, writing=True)
+        line_person = self.line_by_key.get(request.match_info["key"])
+        if line_person is not None and self.line is not None:
+            return await self.line.act(line_person, request.match_info["action"], await _json(request),
+                                       self.poster)
         person = self.by_key.get(request.match_info["key"])
         if person is None:
             raise web.HTTPNotFound(text="no such chat")
