@@ -72,7 +72,10 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
     if settings.telegram_self_hosted_api:
         builder = builder.local_mode(True)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # Only the per-group limit and 429 retries here: an overall 30/s cap on every reply
+        # held 200 people at 30 updates/s (benchmarks/telegram_updates.py). Push-info, the
+        # bulk sender, paces itself against the overall limit.
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
     application = builder.build()
     notifier = notifier or Notifier(app, Approvals(app), {})
     notifier.senders["telegram"] = TelegramSender(application.bot, app.files)

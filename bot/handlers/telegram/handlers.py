@@ -202,11 +202,11 @@ class TelegramHandlers:
         query = update.callback_query
         who = await self.who(update)
         if who is None:
-            await query.answer()
+            await _answer(query)
             return
         data = query.data or ""
         if (index := decode_subscribe(data)) is not None:
-            await query.answer()
+            await _answer(query)
             menu = await self.audiences.toggle(
                 PLATFORM, query.message.chat_id, who.person_id, index, who.lang
             )
@@ -217,7 +217,7 @@ class TelegramHandlers:
             await self.after_tap(update, context, result, who.lang)
             return
         if (intake_button := callbacks.decode_intake(data)) is not None:
-            await query.answer()
+            await _answer(query)
             action, value = intake_button
             if action == "revise":
                 replies = await self.intake.revise(who, value)
@@ -246,7 +246,7 @@ class TelegramHandlers:
     ) -> None:
         query = update.callback_query
         if query is not None:
-            await query.answer(result.popup[:200] or None, show_alert=False)
+            await _answer(query, result.popup[:200] or None)
             if result.edit is not None:
                 await render.edit(
                     context.bot,
@@ -267,6 +267,12 @@ class TelegramHandlers:
         if isinstance(update, Update) and update.effective_chat and update.effective_user:
             with contextlib.suppress(TelegramError):
                 await context.bot.send_message(update.effective_chat.id, t("error.internal", "id"))
+
+
+async def _answer(query, text: str | None = None) -> None:
+    """Stop the button's spinner; a slow or failed answer must not cancel the tap itself."""
+    with contextlib.suppress(TelegramError):
+        await query.answer(text)
 
 
 def _attachment(message):

@@ -74,18 +74,38 @@ async def _send_main(bot: Bot, files: FileStore, chat_id: int, reply: Reply) -> 
     text = reply.text[:TEXT_LIMIT]
     if reply.media:
         media = reply.media[0]
-        data = files.get(media.sha256)
         fits = len(text) <= CAPTION_LIMIT
         caption = text if fits else None
-        buttons = keyboard if fits else None
-        if media.kind == "video":
-            message = await bot.send_video(chat_id, data, caption=caption, reply_markup=buttons)
-        else:
-            message = await bot.send_photo(chat_id, data, caption=caption, reply_markup=buttons)
+        message = await _send_media(bot, files, chat_id, media, caption, keyboard if fits else None)
         if fits:
             return Sent(chat_id, message.message_id, True)
     message = await bot.send_message(chat_id, text, reply_markup=keyboard or _clear_keyboard(reply))
     return Sent(chat_id, message.message_id, False)
+
+
+_FILE_IDS: dict[tuple[str, str], str] = {}  # (Bot API address + token, sha256) -> file_id
+_FILE_IDS_KEPT = 1024
+
+
+async def _send_media(bot: Bot, files: FileStore, chat_id: int, media, caption, buttons) -> Message:
+    """A poster sent to the summary and to every holder's card goes up once; later sends
+    use Telegram's file_id (uploaded again if Telegram no longer knows it)."""
+    key = (bot.base_url + bot.token, media.sha256)
+    send = bot.send_video if media.kind == "video" else bot.send_photo
+    known = _FILE_IDS.get(key)
+    try:
+        message = await send(chat_id, known or files.get(media.sha256), caption=caption, reply_markup=buttons)
+    except BadRequest:
+        if known is None:
+            raise
+        _FILE_IDS.pop(key, None)
+        message = await send(chat_id, files.get(media.sha256), caption=caption, reply_markup=buttons)
+    sent = message.video if media.kind == "video" else (message.photo[-1] if message.photo else None)
+    if sent is not None:
+        if len(_FILE_IDS) >= _FILE_IDS_KEPT:
+            _FILE_IDS.clear()
+        _FILE_IDS[key] = sent.file_id
+    return message
 
 
 def _clear_keyboard(reply: Reply):
