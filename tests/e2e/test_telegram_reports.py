@@ -48,6 +48,10 @@ async def test_laporan_for_the_head_role_only(world: World, clock):
     csv = await world.server.wait_for(
         lambda: next((m for m in world["direktur"].messages if m.get("document")), None))
     assert csv["document"]["file_name"] == "monev-2026-11-01-2026-11-30.csv"
+    # 1 December is also when the monthly report goes out by itself: let it land before the
+    # test ends, so no send is cut off by the teardown
+    await world.server.wait_for(
+        lambda: sum(1 for m in world["direktur"].messages if m.get("document")) == 2, timeout=10)
 
 
 async def test_monthly_report_reaches_the_head_role_once(world: World, clock):
