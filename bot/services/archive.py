@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.durations import format_duration
 from bot.domain.flow import Flow
-from bot.domain.request import Content
+from bot.domain.request import Content, RequestState
 from bot.services.requests import UnknownRequest
 from storage.db import Database
 from storage.files import FileStore
@@ -82,8 +82,8 @@ class Archive:
     files: FileStore
     zone: ZoneInfo
 
-    async def export(self, code: str, target: Path) -> Path:
-        """Write CODE.zip into `target` (a folder, or a file path ending in .zip)."""
+    async def _load(self, code: str) -> tuple[RequestState, list, list[AuditEntry], list[dict]]:
+        """The request, its versions, its audit events and its deliveries."""
         async with self.db.reading() as tx:
             repos = Repos(tx)
             state = await repos.requests.get(code)
@@ -93,9 +93,14 @@ class Archive:
             versions = await repos.requests.versions(code)
             events = await repos.audit.for_request(code)
             deliveries = await repos.broadcasts.deliveries(request_id)
-            created = datetime.fromisoformat(
-                await tx.scalar("SELECT created_at FROM requests WHERE id = ?", (request_id,))
-            )
+        return state, versions, events, deliveries
+
+    def _record(self, state: RequestState, events: list[AuditEntry]) -> list[StepRecord]:
+        return sop_path(self.flow, events[0].at if events else state.step_started_at, events)
+
+    async def export(self, code: str, target: Path) -> Path:
+        """Write CODE.zip into `target` (a folder, or a file path ending in .zip)."""
+        state, versions, events, deliveries = await self._load(code)
         path = target / f"{code}.zip" if target.suffix != ".zip" else target
         path.parent.mkdir(parents=True, exist_ok=True)
         files = _materials(versions)
@@ -104,7 +109,7 @@ class Archive:
             caption = content.caption.encode()
             name = f"caption-v{version}.txt"
             entries[name], files[name] = caption, hashlib.sha256(caption).hexdigest()
-        record = sop_path(self.flow, events[0].at if events else created, events)
+        record = self._record(state, events)
         manifest = self._manifest(state, versions, events, deliveries, files, entries, record)
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in entries.items():
@@ -167,16 +172,8 @@ class Archive:
 
     async def record_page(self, code: str) -> str:
         """The printable SOP record alone: the request's path as the SOP's own table."""
-        async with self.db.reading() as tx:
-            repos = Repos(tx)
-            state = await repos.requests.get(code)
-            request_id = await repos.requests.id_of(code)
-            if state is None or request_id is None:
-                raise UnknownRequest(code)
-            events = await repos.audit.for_request(code)
-            deliveries = await repos.broadcasts.deliveries(request_id)
-        record = sop_path(self.flow, events[0].at if events else state.step_started_at, events)
-        return self._html(code, state.content, record, deliveries)
+        state, _, events, deliveries = await self._load(code)
+        return self._html(code, state.content, self._record(state, events), deliveries)
 
     def _html(self, code: str, content: Content, record: list[StepRecord], deliveries: list[dict]) -> str:
         def local(moment: datetime) -> str:
