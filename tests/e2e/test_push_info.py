@@ -217,6 +217,18 @@ async def test_broadcast_reaches_each_chosen_recipient_once_and_nobody_else(worl
 # 1b. A caption over Telegram's 1024 characters, with Telegram's limits on -------------------
 
 
+def all_day_flow(folder: Path) -> Path:
+    """The default flow publishing at any hour (bar 23.59), for a test on the real clock: the
+    default flow's windows would refuse "Sebarkan sekarang" at night."""
+    folder.mkdir()
+    text = (Path(__file__).parents[2] / "bot" / "flows" / "default.toml").read_text()
+    text = text.replace('name = "default"', 'name = "sepanjang"')
+    windows = 'windows = ["08:00-10:00", "00:00-08:00", "10:00-23:59"]'
+    text = "\n".join(windows if line.startswith("windows = ") else line for line in text.splitlines())
+    (folder / "sepanjang.toml").write_text(text + "\n")
+    return folder
+
+
 def long_caption_flow(folder: Path) -> Path:
     """The default flow for an office whose hard caption limit is Instagram's 2200 (as on the
     ISMKI flow): a 1500-character caption passes the intake, and Telegram gets it as text."""
@@ -404,8 +416,9 @@ async def test_kill_9_mid_broadcast_sends_nobody_a_second_copy(telegram_server, 
         # to the bot when they subscribed, so Telegram lets it write to them
     users = {name: server.user(uid, first, language_code="id") for name, (uid, first) in PEOPLE.items()}
     world = World(server, None, users)  # type: ignore[arg-type]  # the bot is another process
+    flow = {"flow": "sepanjang", "flows_dir": str(all_day_flow(tmp_path / "flows"))}
 
-    bot = await start_bot(server, tmp_path)
+    bot = await start_bot(server, tmp_path, **flow)
     try:
         await users["client"].send("/start")
         await expect(users["client"], "Selamat datang", timeout=20)  # the first start imports
@@ -430,7 +443,7 @@ async def test_kill_9_mid_broadcast_sends_nobody_a_second_copy(telegram_server, 
     at_kill = sum(server.delivered[c] for c in SUBSCRIBERS)
     assert at_kill < len(SUBSCRIBERS), "the broadcast ended before the kill: nothing was tested"
 
-    bot = await start_bot(server, tmp_path)
+    bot = await start_bot(server, tmp_path, **flow)
     try:
         report = await final_report(world, code, timeout=30)
     finally:

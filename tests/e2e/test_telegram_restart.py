@@ -14,8 +14,10 @@ from tests.e2e.bot_world import expect, poster_bytes, text_of
 from tests.e2e.telegram_fixtures import telegram_server as telegram_server  # noqa: F401
 
 
-async def start_bot(server, tmp_path) -> asyncio.subprocess.Process:
+async def start_bot(server, tmp_path, **settings: str) -> asyncio.subprocess.Process:
+    """`humas-bot run` as its own process; `settings` add HUMAS_* variables (flow=...)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUMAS_")}
+    env |= {f"HUMAS_{name.upper()}": value for name, value in settings.items()}
     env |= {
         "HUMAS_TELEGRAM_TOKEN": server.token, "HUMAS_TELEGRAM_API_URL": server.base_url,
         "HUMAS_TELEGRAM_FILE_URL": server.base_file_url, "HUMAS_DATABASE": str(tmp_path / "humas.db"),
