@@ -24,6 +24,7 @@ from tests.e2e.test_sandbox import (  # noqa: E402
     buttons,
     open_chat,
     send,
+    start_request,
 )
 from tests.e2e.test_sandbox import browser as browser  # noqa: E402, F401 - the fixture
 
@@ -62,16 +63,7 @@ def test_a_line_client_submits_through_the_page_and_a_telegram_holder_gets_the_c
     open_chat(page, "line_client", "Ayu (LINE)")
     bot_says(page, "Selamat datang")
     expect(page.locator('#attach-menu [data-action="file"]')).to_be_hidden()  # LINE: the sample poster only
-    send(page, "ajukan")
-    bot_says(page, "1. Apa judul acara")
-    send(page, "Seminar Nasional Kesehatan")
-    bot_says(page, "2. Nama institusi")
-    send(page, "BEM FK Universitas Jember")
-    bot_says(page, "3. Kirim poster")
-    page.click("#attach")
-    page.click('#attach-menu [data-action="poster"]')
-    expect(page.locator("#messages .msg.mine img.photo")).to_be_visible()
-    bot_says(page, "Poster 1 diterima")
+    start_request(page, "ajukan")  # LINE people type commands without the slash
     chip(page, "Lanjut ➡️").click()
     expect(page.locator("#messages .msg.mine .text").last).to_have_text("Lanjut ➡️")
     bot_says(page, "4. Tulis caption")
