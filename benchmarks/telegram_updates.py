@@ -89,6 +89,8 @@ VARIANTS = {
     "echo-limited": "bare PTB echo + AIORateLimiter",
 }
 HEADLINE, BASELINE = "bot", "echo"
+STEPS = ("/start", "/ajukan", "title", "organisation", "photo", "Lanjut", "caption", "contact",
+         "date", "slot", "notes", "Kirim")
 
 
 # --- what the clients send ------------------------------------------------------------------
@@ -179,6 +181,8 @@ class Tracker:
         self.inbox: dict[int, asyncio.Queue] = {}
         self.pending: dict[int, float] = {}  # chat -> when its unanswered update was enqueued
         self.latencies: list[float] = []
+        self.by_step: dict[int, list[float]] = {}  # step of the script -> its latencies
+        self.answered: dict[int, int] = {}  # chat -> updates of its script answered so far
         self.recording = False
         self.coordinators = {user_id for user_id, _ in COORDINATORS}
         self.cards = 0
@@ -219,6 +223,9 @@ class Tracker:
         sent = self.pending.pop(chat, None)
         if sent is not None and self.recording:
             self.latencies.append(now - sent)
+            step = self.answered.get(chat, 0)
+            self.answered[chat] = step + 1
+            self.by_step.setdefault(step, []).append(now - sent)
         if chat in self.coordinators and event == "new" and "PUB-" in _text(message):
             self.cards += 1
             self.last_card = now
@@ -280,6 +287,7 @@ class Result:
     updates: int = 0
     wall: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    by_step: dict[int, list[float]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     bot_cpu: float = 0.0
     emulator_cpu: float = 0.0
@@ -370,6 +378,8 @@ async def run_variant(variant: str, args, posters: list[bytes], workdir: Path) -
         if args.cprofile and profiled:
             proc.send_signal(signal.SIGUSR1)
         tracker.latencies.clear()
+        tracker.by_step.clear()
+        tracker.answered.clear()
         tracker.recording = True
         cpu_bot, cpu_emu = _cpu_seconds(proc.pid), time.process_time()
         start = time.perf_counter()
@@ -390,6 +400,7 @@ async def run_variant(variant: str, args, posters: list[bytes], workdir: Path) -
             await asyncio.wait_for(spy.wait(), 60)
         result.wall = end - start
         result.latencies = list(tracker.latencies)
+        result.by_step = dict(tracker.by_step)
         result.updates = len(result.latencies)
         result.error_replies = tracker.error_replies
         result.served = tracker.served
@@ -584,6 +595,13 @@ def report(results: dict[str, list[Result]], args, poster_bytes: float, load: tu
                           f"{_nearest(d, 99) * 1000:.1f}"
                           for m, d in sorted(r.served.items(), key=lambda kv: -len(kv[1])))
         print(f"  {VARIANTS[variant]}: {calls}")
+    print()
+    print("p50/p99 ms by step of the script (last run of each variant):")
+    for variant, runs in results.items():
+        by_step = runs[-1].by_step
+        steps = ", ".join(f"{STEPS[n] if n < len(STEPS) else n} {_nearest(d, 50) * 1000:.0f}/"
+                          f"{_nearest(d, 99) * 1000:.0f}" for n, d in sorted(by_step.items()))
+        print(f"  {VARIANTS[variant]}: {steps}")
     print()
     status = 0
     for variant, runs in results.items():

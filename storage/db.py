@@ -117,13 +117,14 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         """Commit everything done inside, or nothing if it raises."""
         async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            tx = Tx(self.conn)
+            await tx.execute("BEGIN IMMEDIATE")
             try:
-                yield Tx(self.conn)
+                yield tx
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                await tx.execute("ROLLBACK")
                 raise
-            await self.conn.execute("COMMIT")
+            await tx.execute("COMMIT")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
@@ -132,23 +133,25 @@ class Database:
 
 
 class Tx:
-    """The connection inside a transaction, with small query helpers."""
+    """The connection inside a transaction, with small query helpers.
+
+    Each helper is one trip to aiosqlite's thread (execute and fetch together): under load
+    every trip waits for a turn of the event loop while the lock is held."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int | None:
         """Run one statement; the id of an inserted row where there is one."""
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            return cur.lastrowid
+        row = await self.conn.execute_insert(sql, tuple(params))
+        return row[0] if row else None
 
     async def one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            return await cur.fetchone()
+        rows = await self.all(sql, params)
+        return rows[0] if rows else None
 
     async def all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        return list(await self.conn.execute_fetchall(sql, tuple(params)))
 
     async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         row = await self.one(sql, params)
