@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -47,6 +47,7 @@ class Database:
         self.path = path
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._on_queued: list[Callable[[], None]] = []
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
@@ -113,6 +114,12 @@ class Database:
                     )
         return newest
 
+    def watch_queue(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every commit that queued messages (outbox or broadcast
+        rows): it wakes the senders, which otherwise only look now and then."""
+        if listener not in self._on_queued:
+            self._on_queued.append(listener)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """Commit everything done inside, or nothing if it raises."""
@@ -125,6 +132,9 @@ class Database:
                 await tx.execute("ROLLBACK")
                 raise
             await tx.execute("COMMIT")
+        if tx.queued:
+            for listener in self._on_queued:
+                listener()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
@@ -140,6 +150,7 @@ class Tx:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
+        self.queued = False  # set by the repositories that queue messages
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int | None:
         """Run one statement; the id of an inserted row where there is one."""

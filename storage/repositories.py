@@ -374,6 +374,7 @@ class Outbox:
         ):
             return None
         now = utcnow_text()
+        self.tx.queued = True
         return await self.tx.execute(
             "INSERT INTO outbox (request_id, kind, recipient, payload, dedupe_key, due_at,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

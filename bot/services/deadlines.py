@@ -32,7 +32,6 @@ class Deadlines:
     db: Database
     flow: Flow
     clock: Clock
-    on_fired: Callable[[], None] = lambda: None  # wakes the senders
     monthly: Callable[[datetime], Awaitable[int]] | None = None  # queues the monthly monev report
     poll: float = MAX_SLEEP
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -46,11 +45,9 @@ class Deadlines:
             watch(self.wake)
         while True:
             try:
-                fired = await self.fire_due()
+                await self.fire_due()  # its notices wake the senders (Database.watch_queue)
                 if self.monthly is not None:
-                    fired += await self.monthly(self.clock.now())
-                if fired:
-                    self.on_fired()
+                    await self.monthly(self.clock.now())
             except Exception:
                 log.exception("firing timers failed; they stay due")
             await rest(self._wake, await self._sleep())

@@ -12,7 +12,6 @@ import asyncio
 import logging
 import mimetypes
 import re
-from collections.abc import Callable
 from datetime import date
 
 from linebot.v3.messaging import AsyncMessagingApi, AsyncMessagingApiBlob
@@ -79,14 +78,12 @@ def parse_command(text: str) -> tuple[str, list[str]] | None:
 
 
 class LineHandlers:
-    def __init__(self, app: App, notifier: Notifier, sender: LineSender, blob: AsyncMessagingApiBlob,
-                 on_change: Callable[[], None]) -> None:
+    def __init__(self, app: App, notifier: Notifier, sender: LineSender, blob: AsyncMessagingApiBlob) -> None:
         self.app = app
         self.notifier = notifier
         self.sender = sender
         self.api: AsyncMessagingApi = sender.api
         self.blob = blob
-        self.on_change = on_change  # wakes the senders after anything that queues messages
         self.intake = Intake(app)
         self.approvals = Approvals(app)
         self.audiences = Audiences(app)
@@ -115,7 +112,6 @@ class LineHandlers:
         await self.send(source.user_id, event, received_at, who.lang, replies)
         if tap is not None and tap.decided is not None:
             await self.notifier.mark_decided(tap.decided)
-        self.on_change()
 
     async def who(self, event: Event, user_id: str) -> Who | None:
         """The person behind the event, created on first sight (with their LINE profile's name

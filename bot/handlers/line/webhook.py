@@ -65,8 +65,8 @@ class LineServer:
         self.api = AsyncMessagingApi(self._client)
         self.sender = LineSender(self.api, MediaUrls(settings.line_public_url, app.files))
         notifier.senders[self.sender.platform] = self.sender
-        self.handlers = LineHandlers(app, notifier, self.sender, AsyncMessagingApiBlob(self._data_client),
-                                     on_change or notifier.wake)
+        self.handlers = LineHandlers(app, notifier, self.sender, AsyncMessagingApiBlob(self._data_client))
+        app.db.watch_queue(on_change or notifier.wake)
         self.parser = WebhookParser(settings.line_channel_secret.get_secret_value())
         self.web = web.Application(client_max_size=MAX_BODY)
         self.web.router.add_post(WEBHOOK_PATH, self.webhook)

@@ -59,8 +59,8 @@ class Running:
 def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
           on_change: Callable[[], None] | None = None) -> Running:
     """The Application with its handlers. `notifier`: the process's shared one (it gets the
-    Telegram sender); `on_change`: what wakes the senders after an update (default: this
-    platform's notifier and broadcaster)."""
+    Telegram sender); `on_change`: what wakes the senders when a transaction queues messages
+    (default: this platform's notifier and broadcaster)."""
     settings = app.settings
     builder = (
         ApplicationBuilder()
@@ -87,7 +87,8 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
         local_mode=settings.telegram_self_hosted_api,
     )
     running = Running(application, notifier, TelegramBroadcaster(app, broadcast_bot))
-    handlers = TelegramHandlers(app, notifier, on_change or running.wake)
+    handlers = TelegramHandlers(app, notifier)
+    app.db.watch_queue(on_change or running.wake)
     private = filters.ChatType.PRIVATE
     for name, method in (
         ("start", handlers.start),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -31,14 +30,13 @@ IMAGE_OR_VIDEO = ("image/", "video/")
 
 
 class TelegramHandlers:
-    def __init__(self, app: App, notifier: Notifier, on_change: Callable[[], None]) -> None:
+    def __init__(self, app: App, notifier: Notifier) -> None:
         self.app = app
         self.intake = Intake(app)
         self.approvals = Approvals(app)
         self.audiences = Audiences(app)
         self.linking = Linking(app)
         self.notifier = notifier
-        self.on_change = on_change  # wakes the senders after anything that queues messages
 
     async def who(self, update: Update) -> Who | None:
         """The person behind the update, created on first sight; None for a repeated update."""
@@ -59,7 +57,6 @@ class TelegramHandlers:
         chat_id = update.effective_chat.id
         for item in replies:
             await render.send(context.bot, self.app.files, chat_id, item)
-        self.on_change()
 
     # Commands -----------------------------------------------------------------------------
 
@@ -259,7 +256,6 @@ class TelegramHandlers:
         if result.decided is not None:
             edited = await self.notifier.mark_decided(result.decided)
             await self._mark_tapped(query, result, edited, lang)
-        self.on_change()
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log it, and tell the person their input is kept and to try again."""
