@@ -27,19 +27,39 @@ class People:
             (platform, str(external_id)),
         )
 
+    async def find_person(self, platform: str, external_id: str | int) -> dict | None:
+        """The people row behind a platform identity, if known."""
+        row = await self.tx.one(
+            "SELECT p.* FROM identities i JOIN people p ON p.id = i.person_id"
+            " WHERE i.platform = ? AND i.external_id = ?",
+            (platform, str(external_id)),
+        )
+        return dict(row) if row else None
+
+    async def meet(
+        self, platform: str, external_id: str | int, name: str = "", language: str = "id",
+        username: str = "",
+    ) -> dict:
+        """The people row behind a platform identity, created on first sight; a name the
+        platform now gives replaces an empty or older one. One query for someone known:
+        it runs for every update."""
+        person = await self.find_person(platform, external_id)
+        if person is None:
+            return await self.get(await self._create(platform, external_id, name, language, username))
+        if name and person["name"] != name:
+            await self.tx.execute("UPDATE people SET name = ? WHERE id = ?", (name, person["id"]))
+            person["name"] = name
+        return person
+
     async def ensure(
         self, platform: str, external_id: str | int, name: str = "", language: str = "id",
         username: str = "",
     ) -> int:
-        """The person behind a platform identity, created on first sight; a name the
-        platform now gives replaces an empty or older one."""
-        found = await self.find(platform, external_id)
-        if found is not None:
-            if name:
-                await self.tx.execute(
-                    "UPDATE people SET name = ? WHERE id = ? AND name <> ?", (name, found, name)
-                )
-            return found
+        """The id of the person behind a platform identity (see `meet`)."""
+        return (await self.meet(platform, external_id, name, language, username))["id"]
+
+    async def _create(self, platform: str, external_id: str | int, name: str, language: str,
+                      username: str) -> int:
         person_id = await self.tx.execute(
             "INSERT INTO people (name, language, preferred_platform, created_at) VALUES (?, ?, ?, ?)",
             (name, language, platform, utcnow_text()),
@@ -453,9 +473,10 @@ class Drafts:
         self.tx = tx
 
     async def save(self, person_id: int, platform: str, question: str, data: dict) -> None:
-        await self.tx.execute("DELETE FROM drafts WHERE person_id = ?", (person_id,))
         await self.tx.execute(
-            "INSERT INTO drafts (person_id, platform, question, data, updated_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO drafts (person_id, platform, question, data, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (person_id) DO UPDATE SET platform = excluded.platform,"
+            " question = excluded.question, data = excluded.data, updated_at = excluded.updated_at",
             (person_id, platform, question, json.dumps(data), utcnow_text()),
         )
 
@@ -473,15 +494,12 @@ class Seen:
 
     async def first_time(self, source: str, event_id: str) -> bool:
         """Record a platform event; False if it was handled before (a redelivery)."""
-        if await self.tx.scalar(
-            "SELECT 1 FROM seen_events WHERE source = ? AND event_id = ?", (source, event_id)
-        ):
-            return False
-        await self.tx.execute(
-            "INSERT INTO seen_events (source, event_id, seen_at) VALUES (?, ?, ?)",
+        inserted = await self.tx.all(
+            "INSERT INTO seen_events (source, event_id, seen_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING RETURNING 1",
             (source, event_id, utcnow_text()),
         )
-        return True
+        return bool(inserted)
 
 
 class Pending:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.bot_world import World, buttons_of, expect, fill_intake, submit, text_of
+from tests.e2e.bot_world import World, buttons_of, expect, fill_intake, poster_bytes, submit, text_of
 
 
 async def test_full_request_on_the_default_flow_reaches_the_publish_step(world: World):
@@ -50,6 +50,21 @@ async def test_full_request_on_the_default_flow_reaches_the_publish_step(world: 
     publish = await expect(world["petugas"], "PUB-2026-0001", "Petugas mempublikasikan")
     assert buttons_of(publish)[-2:] == ["📢 Sebarkan sekarang", "🕒 Jadwalkan sesuai permintaan"]
     assert (await world.app.requests.get("PUB-2026-0001")).step_id == "publikasi"
+
+
+async def test_the_clients_poster_goes_back_out_without_a_second_upload(world: World):
+    """Summary and approvers' cards reuse the photo already on Telegram (its file_id)."""
+    summary = await fill_intake(world)
+    await world["client"].tap(summary, "✅ Kirim")
+    card = await expect(world["koordinator"], "PUB-2026-0001")
+    await expect(world["koordinator2"], "PUB-2026-0001")
+    sent = [call.params["photo"] for call in world.server.calls if call.method == "sendPhoto"]
+    assert len(sent) >= 3, "the summary and both coordinators' cards"
+    assert all(isinstance(photo, str) for photo in sent), "no poster bytes were uploaded"
+    original = world.server.files[sent[0]].data
+    assert original == poster_bytes()
+    shown = card["photo"][-1]["file_id"]
+    assert world.server.files[shown].data == original
 
 
 async def test_rejection_reason_reaches_the_client(world: World):

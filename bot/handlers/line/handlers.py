@@ -117,18 +117,15 @@ class LineHandlers:
         """The person behind the event, created on first sight (with their LINE profile's name
         and language); None for an event handled before."""
         async with self.app.db.reading() as tx:
-            repos = Repos(tx)
-            known = await repos.people.find(PLATFORM, user_id)
-            person = await repos.people.get(known) if known is not None else None
+            person = await Repos(tx).people.find_person(PLATFORM, user_id)
         # a role granted from the command line made the person nameless: LINE knows the name
         name, language = ("", None) if person and person["name"] else await self._profile(user_id)
         async with self.app.db.transaction() as tx:
             repos = Repos(tx)
             if not await repos.seen.first_time(PLATFORM, event.webhook_event_id):
                 return None
-            person_id = await repos.people.ensure(PLATFORM, user_id, name, pick_language(language))
-            person = await repos.people.get(person_id)
-        return Who(person_id, person["language"], PLATFORM)
+            person = await repos.people.meet(PLATFORM, user_id, name, pick_language(language))
+        return Who(person["id"], person["language"], PLATFORM)
 
     async def dispatch(self, who: Who, user_id: str, event: Event) -> Answer:
         if isinstance(event, FollowEvent):

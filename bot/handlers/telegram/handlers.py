@@ -47,11 +47,10 @@ class TelegramHandlers:
             repos = Repos(tx)
             if not await repos.seen.first_time(PLATFORM, str(update.update_id)):
                 return None
-            person_id = await repos.people.ensure(
+            person = await repos.people.meet(
                 PLATFORM, user.id, user.full_name, pick_language(user.language_code), user.username or ""
             )
-            person = await repos.people.get(person_id)
-        return Who(person_id, person["language"], PLATFORM)
+        return Who(person["id"], person["language"], PLATFORM)
 
     async def reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
         chat_id = update.effective_chat.id
@@ -187,6 +186,8 @@ class TelegramHandlers:
             await self.reply(update, context, [Reply(refusal)])
             return
         data = bytes(await (await item.get_file()).download_as_bytearray())
+        if message.photo:
+            render.remember_photo(context.bot, data, item.file_id)
         result = await self.approvals.on_file(who.person_id, who.lang, data, filename, mime, PLATFORM)
         if result is not None:
             await self.after_tap(update, context, result, who.lang)

@@ -3,6 +3,7 @@ contact-request keyboard, ForceReply for a reason. Returns where the buttons lan
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from telegram import (
@@ -102,10 +103,20 @@ async def _send_media(bot: Bot, files: FileStore, chat_id: int, media, caption, 
         message = await send(chat_id, files.get(media.sha256), caption=caption, reply_markup=buttons)
     sent = message.video if media.kind == "video" else (message.photo[-1] if message.photo else None)
     if sent is not None:
-        if len(_FILE_IDS) >= _FILE_IDS_KEPT:
-            _FILE_IDS.clear()
-        _FILE_IDS[key] = sent.file_id
+        _remember(key, sent.file_id)
     return message
+
+
+def remember_photo(bot: Bot, data: bytes, file_id: str) -> None:
+    """A photo a person sent is already on Telegram: if it is stored unchanged, the summary
+    and the approvers' cards send its file_id instead of uploading the bytes again."""
+    _remember((bot.base_url + bot.token, hashlib.sha256(data).hexdigest()), file_id)
+
+
+def _remember(key: tuple[str, str], file_id: str) -> None:
+    if len(_FILE_IDS) >= _FILE_IDS_KEPT:
+        _FILE_IDS.clear()
+    _FILE_IDS[key] = file_id
 
 
 def _clear_keyboard(reply: Reply):
