@@ -1,7 +1,11 @@
-"""One small wrapper around an aiosqlite connection: pragmas, migrations, transactions.
+"""One small wrapper around two aiosqlite connections: pragmas, migrations, transactions.
 
-All access goes through one lock, so a transaction never sees another coroutine's
-half-written work on the shared connection; SQLite serialises writers anyway.
+Writes go through one lock on the writer connection, so a transaction never sees another
+coroutine's half-written work on it; SQLite serialises writers anyway. Reads use a second,
+read-only connection and take no lock: in WAL mode they see what is committed and never
+wait for a writer. Every statement is a trip to the connection's thread, which under load
+waits for a turn of the event loop; the fewer trips made while holding the lock, the less
+everyone else waits.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._on_queued: list[Callable[[], None]] = []
 
@@ -61,19 +66,25 @@ class Database:
         return db
 
     async def connect(self) -> None:
+        self._conn = await self._open("journal_mode = WAL")
+        self._reader = await self._open("query_only = ON")
+
+    async def _open(self, pragma: str) -> aiosqlite.Connection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+            conn = await aiosqlite.connect(self.path, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise DatabaseError(f"cannot open database {self.path}: {exc}") from exc
-        self._conn.row_factory = aiosqlite.Row
-        for pragma in ("journal_mode = WAL", "foreign_keys = ON", "busy_timeout = 5000"):
-            await self._conn.execute(f"PRAGMA {pragma}")
+        conn.row_factory = aiosqlite.Row
+        for setting in (pragma, "foreign_keys = ON", "busy_timeout = 5000"):
+            await conn.execute_fetchall(f"PRAGMA {setting}")
+        return conn
 
     async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        for conn in (self._conn, self._reader):
+            if conn is not None:
+                await conn.close()
+        self._conn = self._reader = None
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -132,14 +143,29 @@ class Database:
                 await tx.execute("ROLLBACK")
                 raise
             await tx.execute("COMMIT")
+        self._committed(tx)
+
+    @asynccontextmanager
+    async def statement(self) -> AsyncIterator[Tx]:
+        """For exactly one writing statement, which SQLite makes atomic by itself: one trip
+        under the lock instead of three (no BEGIN and COMMIT)."""
+        async with self._lock:
+            tx = Tx(self.conn, statements=1)
+            yield tx
+        self._committed(tx)
+
+    def _committed(self, tx: Tx) -> None:
         if tx.queued:
             for listener in self._on_queued:
                 listener()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
-        async with self._lock:
-            yield Tx(self.conn)
+        """Committed data, without waiting for writers. Each statement sees the latest
+        commit; a block of several may see one land between them."""
+        if self._reader is None:
+            raise DatabaseError("database is not open")
+        yield Tx(self._reader)
 
 
 class Tx:
@@ -148,12 +174,20 @@ class Tx:
     Each helper is one trip to aiosqlite's thread (execute and fetch together): under load
     every trip waits for a turn of the event loop while the lock is held."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, statements: int | None = None) -> None:
         self.conn = conn
         self.queued = False  # set by the repositories that queue messages
+        self._left = statements  # None: as many as the transaction needs
+
+    def _count(self) -> None:
+        if self._left is not None:
+            if self._left == 0:
+                raise RuntimeError("Database.statement() is for one statement; use transaction()")
+            self._left -= 1
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int | None:
         """Run one statement; the id of an inserted row where there is one."""
+        self._count()
         row = await self.conn.execute_insert(sql, tuple(params))
         return row[0] if row else None
 
@@ -162,6 +196,7 @@ class Tx:
         return rows[0] if rows else None
 
     async def all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        self._count()
         return list(await self.conn.execute_fetchall(sql, tuple(params)))
 
     async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:

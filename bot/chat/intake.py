@@ -301,7 +301,7 @@ class Intake:
         return Draft.from_json(*stored) if stored else None
 
     async def _save(self, who: Who, draft: Draft) -> None:
-        async with self.app.db.transaction() as tx:
+        async with self.app.db.statement() as tx:  # one upsert
             await Repos(tx).drafts.save(who.person_id, who.platform, draft.question, draft.to_json())
 
     def _today(self) -> date:

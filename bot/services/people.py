@@ -44,8 +44,26 @@ class PeopleServices:
         self, platform: str, external_id: str | int, name: str = "", language: str = "id",
         username: str = "",
     ) -> int:
+        return (await self.meet(platform, external_id, name, language, username))["id"]
+
+    async def meet(
+        self, platform: str, external_id: str | int, name: str = "", language: str = "id",
+        username: str = "",
+    ) -> dict:
+        """The person (a people row) behind a platform identity, created on first sight, with
+        the name the platform now gives. Known and unchanged, as for nearly every update,
+        it is one read and no write."""
+        async with self.db.reading() as tx:
+            person = await Repos(tx).people.find_person(platform, external_id)
+        if person is not None and (not name or person["name"] == name):
+            return person
         async with self.db.transaction() as tx:
-            return await Repos(tx).people.ensure(platform, external_id, name, language, username)
+            return await Repos(tx).people.meet(platform, external_id, name, language, username)
+
+    async def first_time(self, platform: str, event_id: str) -> bool:
+        """Record a platform update or event; False if it was handled before (a redelivery)."""
+        async with self.db.statement() as tx:
+            return await Repos(tx).seen.first_time(platform, event_id)
 
     async def grant(self, role: str, platform: str, external_id: str | int, by: str = "cli") -> bool:
         self.check_role(role)

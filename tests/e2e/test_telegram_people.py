@@ -203,6 +203,7 @@ async def test_status_lists_the_clients_own_requests_with_state_and_step(world: 
     await expect(koordinator, "alasan penolakan")
     await koordinator.send("Tanggal bentrok dengan acara rektorat")
     await expect(client, second, "Ditolak")
+    await expect(client, second, "ditolak dan ditutup")  # both notices in before /status
 
     await client.send("/status")
     lines = text_of(await client.next_message()).splitlines()

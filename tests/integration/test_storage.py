@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -129,6 +129,32 @@ async def test_foreign_keys_are_enforced(app):
             await tx.execute(
                 "INSERT INTO role_grants (person_id, role, granted_at) VALUES (4242, 'x', 'now')"
             )
+
+
+async def test_reads_see_commits_without_waiting_for_a_writer_and_cannot_write(app):
+    async with app.db.transaction() as tx:
+        await tx.execute("INSERT INTO people (name, created_at) VALUES ('Sari', 'now')")
+        async with app.db.reading() as reader:  # a writer holds the lock: reads go on
+            assert await reader.scalar("SELECT COUNT(*) FROM people WHERE name = 'Sari'") == 0
+    async with app.db.reading() as reader:
+        assert await reader.scalar("SELECT COUNT(*) FROM people WHERE name = 'Sari'") == 1
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await reader.execute("DELETE FROM people")
+
+
+async def test_a_single_statement_write_refuses_a_second_and_wakes_the_senders(app):
+    woken = []
+    app.db.watch_queue(lambda: woken.append(True))
+    async with app.db.statement() as tx:
+        await Repos(tx).outbox.add(None, "notice", "telegram:1", {"kind": "x"}, datetime.now(UTC))
+    assert woken == [True]
+    with pytest.raises(RuntimeError, match="one statement"):
+        async with app.db.statement() as tx:
+            await tx.execute("INSERT INTO people (name, created_at) VALUES ('A', 'now')")
+            await tx.execute("INSERT INTO people (name, created_at) VALUES ('B', 'now')")
+    async with app.db.reading() as reader:
+        assert [r[0] for r in await reader.all("SELECT name FROM people ORDER BY id")] == ["A"]
+    assert woken == [True], "no commit that queued a message, no wake-up"
 
 
 async def test_request_codes_count_per_year(app, clock, poster_content):

@@ -100,7 +100,7 @@ class LineHandlers:
         if not isinstance(source, UserSource) or not source.user_id:
             return
         if isinstance(event, UnfollowEvent):
-            if await self._first_time(event):
+            if await self.app.people.first_time(PLATFORM, event.webhook_event_id):
                 await self.audiences.unfollow(PLATFORM, source.user_id)
             return
         who = await self.who(event, source.user_id)
@@ -120,11 +120,9 @@ class LineHandlers:
             person = await Repos(tx).people.find_person(PLATFORM, user_id)
         # a role granted from the command line made the person nameless: LINE knows the name
         name, language = ("", None) if person and person["name"] else await self._profile(user_id)
-        async with self.app.db.transaction() as tx:
-            repos = Repos(tx)
-            if not await repos.seen.first_time(PLATFORM, event.webhook_event_id):
-                return None
-            person = await repos.people.meet(PLATFORM, user_id, name, pick_language(language))
+        if not await self.app.people.first_time(PLATFORM, event.webhook_event_id):
+            return None
+        person = await self.app.people.meet(PLATFORM, user_id, name, pick_language(language))
         return Who(person["id"], person["language"], PLATFORM)
 
     async def dispatch(self, who: Who, user_id: str, event: Event) -> Answer:
@@ -291,10 +289,6 @@ class LineHandlers:
         await self.sender.deliver(chat_id, messages, event.reply_token if fresh else None)
 
     # Helpers --------------------------------------------------------------------------------
-
-    async def _first_time(self, event: Event) -> bool:
-        async with self.app.db.transaction() as tx:
-            return await Repos(tx).seen.first_time(PLATFORM, event.webhook_event_id)
 
     async def _profile(self, user_id: str) -> tuple[str, str | None]:
         """(display name, language) from LINE; empty when LINE will not say."""

@@ -43,13 +43,11 @@ class TelegramHandlers:
         user = update.effective_user
         if user is None:
             return None
-        async with self.app.db.transaction() as tx:
-            repos = Repos(tx)
-            if not await repos.seen.first_time(PLATFORM, str(update.update_id)):
-                return None
-            person = await repos.people.meet(
-                PLATFORM, user.id, user.full_name, pick_language(user.language_code), user.username or ""
-            )
+        if not await self.app.people.first_time(PLATFORM, str(update.update_id)):
+            return None
+        person = await self.app.people.meet(
+            PLATFORM, user.id, user.full_name, pick_language(user.language_code), user.username or ""
+        )
         return Who(person["id"], person["language"], PLATFORM)
 
     async def reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
