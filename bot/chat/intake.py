@@ -248,7 +248,7 @@ class Intake:
                 state = await self.app.requests.submit(who.person_id, content, who.platform)
         except RuleViolations as error:
             return await self._fix_first(who, draft, error.violations)
-        async with self.app.db.transaction() as tx:
+        async with self.app.db.statement() as tx:
             await Repos(tx).drafts.delete(who.person_id)
         step = self.flow.step(state.step_id)
         if draft.code:

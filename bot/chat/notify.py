@@ -20,6 +20,7 @@ from storage.repositories import Repos
 
 log = logging.getLogger(__name__)
 IDLE_SECONDS = 1.0
+PEOPLE_AT_ONCE = 8  # whose notices go out side by side; each person's own stay in order
 
 
 class DeliveryFailed(Exception):
@@ -61,32 +62,49 @@ class Notifier:
             await rest(self._wake, IDLE_SECONDS)
 
     async def drain(self) -> int:
-        """Send every due notice; the number handled."""
+        """Send every due notice; the number handled. A burst (a submission prompts every
+        holder of the role) goes out to several people at once, not one after another."""
         async with self.app.db.reading() as tx:
             rows = await Repos(tx).outbox.due(self.app.clock.now(), ("notice",), limit=100)
+        by_person: dict[str, list[dict]] = {}
         for row in rows:
-            await self._deliver(row)
+            by_person.setdefault(row["recipient"], []).append(row)
+        slots = asyncio.Semaphore(PEOPLE_AT_ONCE)
+
+        async def in_order(mine: list[dict]) -> None:
+            async with slots:
+                for row in mine:
+                    if not await self._deliver(row):
+                        return  # told to wait: the rest keep their order for the next pass
+
+        outcomes = await asyncio.gather(*(in_order(mine) for mine in by_person.values()),
+                                        return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                log.error("notice delivery failed", exc_info=outcome)
         return len(rows)
 
-    async def _deliver(self, row: dict) -> None:
+    async def _deliver(self, row: dict) -> bool:
+        """Send one notice; False if the platform said to wait (it stays pending)."""
         person_id = int(row["recipient"])
         platform, external_id, lang = await self.address(person_id, row["payload"].get("step_id"))
         if platform is None:
             await self._mark(row["id"], "skipped", {"reason": "no identity on a running platform"})
-            return
+            return True
         reply = await self.approvals.notice(row, lang)
         if reply is None:
             await self._mark(row["id"], "skipped", {"reason": "request moved on"})
-            return
+            return True
         try:
             result = await self.senders[platform].send(external_id, reply)
         except RetryLater as exc:
             await asyncio.sleep(exc.seconds)
-            return  # still pending: the next pass sends it
+            return False
         except DeliveryFailed as exc:
             await self._mark(row["id"], "failed", {"reason": str(exc), "platform": platform})
-            return
+            return True
         await self._mark(row["id"], "sent", result | {"platform": platform})
+        return True
 
     async def address(self, person_id: int, step_id: str | None = None) -> tuple[str | None, str, str]:
         """(platform, id there, language): the step's own platform where it names one (ISMKI
@@ -135,5 +153,5 @@ class Notifier:
         return edited
 
     async def _mark(self, row_id: int, status: str, result: dict) -> None:
-        async with self.app.db.transaction() as tx:
+        async with self.app.db.statement() as tx:
             await Repos(tx).outbox.mark(row_id, status, result)
