@@ -25,8 +25,12 @@ Every client sends the same 12 updates: /start, /ajukan, title, organisation, a 
 (1080x1350 JPEG, one per client), tap Lanjut, caption, contact, date, tap slot, tap Tidak
 ada, tap Kirim; the echo bot's clients send the same kinds of update in the same order. A
 client waits for the reply to each update (checking it is the expected one, so a bot that
-replies out of order or wrongly fails the run) before sending the next, with no think time
-unless ``--think`` is given.
+replies out of order or wrongly fails the run) before sending the next.
+
+Two loads, each with every variant: no think time (each client sends its next update the
+moment it is answered: the bot's capacity), then a think time of ~5 s (uniform 2.5-7.5 s,
+a person reading the question and answering it quickly: 200 people in an intake at once,
+~40 updates/s offered). ``--think S`` runs only that one.
 
 Latency of an update: from the emulator enqueuing it (for getUpdates) to the first bot
 message in that chat arriving at the emulator (sendMessage/sendPhoto/edit received).
@@ -44,8 +48,12 @@ machine may be shared). ``--py-spy FILE`` (``.venv/bin/pip install py-spy``) or 
 FILE`` profile one variant's bot over the timed window only.
 
 Targets (issue): humas-bot at least 0.8x the bare echo bot's updates/s, and p99 under 100 ms,
-with 200 clients at once. Exit status 0 if both are met by the headline variant, 1 if not,
-2 if any client failed.
+with 200 clients at once. Throughput is judged with no think time, where it is capacity
+(with a think time it is only what the clients offer). p99 is judged at ~5 s: with no think
+time, 200 clients always waiting make mean latency = 200 / throughput (Little's law), so
+every bot, the bare echo bot included, is at seconds there; it is printed all the same.
+Also printed: p50/p99 by step of the script. Exit status 0 if both are met by the headline
+variant, 1 if not, 2 if any client failed.
 """
 
 from __future__ import annotations
@@ -89,6 +97,7 @@ VARIANTS = {
     "echo-limited": "bare PTB echo + AIORateLimiter",
 }
 HEADLINE, BASELINE = "bot", "echo"
+DEFAULT_LOADS = (0.0, 5.0)  # think time (s): capacity, then a person's pace
 STEPS = ("/start", "/ajukan", "title", "organisation", "photo", "Lanjut", "caption", "contact",
          "date", "slot", "notes", "Kirim")
 
@@ -324,7 +333,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def run_variant(variant: str, args, posters: list[bytes], workdir: Path) -> Result:
+async def run_variant(variant: str, args, think: float, posters: list[bytes], workdir: Path) -> Result:
     from bot.emulator.telegram import TelegramEmulator
 
     result = Result(variant, args.clients)
@@ -385,7 +394,7 @@ async def run_variant(variant: str, args, posters: list[bytes], workdir: Path) -
         start = time.perf_counter()
         outcomes = await asyncio.gather(
             *(run_client(server, tracker, u, script(args.warmup + i), photos[u.id], timeout,
-                         args.think)
+                         think)
               for i, u in enumerate(clients)),
             return_exceptions=True,
         )
@@ -566,9 +575,11 @@ async def _echo(args) -> None:
 
 # --- report ---------------------------------------------------------------------------------
 
-def report(results: dict[str, list[Result]], args, poster_bytes: float, load: tuple) -> int:
+def report(results: dict[str, list[Result]], args, think: float, poster_bytes: float,
+           load: tuple) -> tuple[int, dict[str, dict[str, float]]]:
+    """Print one load's tables; (2 if a client failed else 0, medians by variant)."""
     print()
-    pace = f"think time ~{args.think:g} s" if args.think else "no think time"
+    pace = f"think time ~{think:g} s" if think else "no think time"
     print(f"{args.clients} clients at once x 12 updates each, {pace}, after a warm-up of "
           f"{args.warmup} intakes; posters 1080x1350 JPEG ~{poster_bytes / 1000:.0f} kB; "
           f"loopback; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}; load average "
@@ -619,34 +630,43 @@ def report(results: dict[str, list[Result]], args, poster_bytes: float, load: tu
                       f"gangguan\"): a handler failed; see the bot log (--keep)")
             if r.api_errors:
                 print(f"{VARIANTS[variant]}: {r.api_errors} Telegram errors answered to the bot")
-    if BASELINE not in summary:
-        return status
-    base = summary[BASELINE]["rate"]
-    for variant in ("bot", "bot-nolimit"):
-        if variant not in summary:
-            continue
-        rate, p99 = summary[variant]["rate"], summary[variant]["p99"]
-        ratio = rate / base if base else math.nan
-        ratio_ok, p99_ok = ratio >= THROUGHPUT_TARGET, p99 < P99_TARGET_MS
-        mark = "headline" if variant == HEADLINE else "for comparison"
-        if args.think:  # the clients set the pace: throughput is what they offer, not capacity
-            ratio_ok = True
-            verdict = "not judged with --think (it is the offered load)"
-        else:
-            verdict = f"target >= {THROUGHPUT_TARGET}: {'MET' if ratio_ok else 'MISSED'}"
-        print(f"{VARIANTS[variant]} ({mark}): throughput {ratio:.2f}x the bare echo bot "
-              f"({verdict}); p99 {p99:.1f} ms (target < {P99_TARGET_MS:.0f} ms): "
-              f"{'MET' if p99_ok else 'MISSED'}")
-        if variant == HEADLINE and not (ratio_ok and p99_ok) and status == 0:
-            status = 1
-    if "echo-limited" in summary:
-        print(f"{VARIANTS['echo-limited']}: {summary['echo-limited']['rate'] / base:.2f}x the "
-              f"bare echo bot (the rate limiter's own ceiling, for reference)")
-    if args.clients > 1 and not args.think:
+    if "echo-limited" in summary and BASELINE in summary:
+        ratio = summary["echo-limited"]["rate"] / summary[BASELINE]["rate"]
+        print(f"{VARIANTS['echo-limited']}: {ratio:.2f}x the bare echo bot (the rate limiter's "
+              f"own ceiling, for reference)")
+    if args.clients > 1 and not think:
         print(f"note: with {args.clients} clients always waiting on a reply, mean latency = "
-              f"{args.clients} / throughput (Little's law); p99 < {P99_TARGET_MS:.0f} ms needs "
-              f"> {args.clients / P99_TARGET_MS * 1000:.0f} updates/s")
-    return status
+              f"{args.clients} / throughput (Little's law): the echo bot's own p99 is seconds here")
+    return status, summary
+
+
+def verdict(by_think: dict[float, dict[str, dict[str, float]]], clients: int) -> int:
+    """Judge each target on the load it is about: throughput on the clients sending as fast
+    as they are answered (capacity), p99 on them answering at a person's pace. 0 if the
+    headline variant meets both, 1 if not."""
+    print()
+    met = True
+    saturated = by_think.get(0.0)
+    if saturated and BASELINE in saturated:
+        base = saturated[BASELINE]["rate"]
+        for variant in ("bot", "bot-nolimit"):
+            if variant in saturated:
+                ratio = saturated[variant]["rate"] / base if base else math.nan
+                ok = ratio >= THROUGHPUT_TARGET
+                met &= ok or variant != HEADLINE
+                print(f"{VARIANTS[variant]}: throughput {ratio:.2f}x the bare echo bot with no think "
+                      f"time (target >= {THROUGHPUT_TARGET}): {'MET' if ok else 'MISSED'}")
+    paced = {think: summary for think, summary in by_think.items() if think} or by_think
+    for think, summary in paced.items():
+        for variant in ("bot", "bot-nolimit"):
+            if variant in summary:
+                p99 = summary[variant]["p99"]
+                ok = p99 < P99_TARGET_MS
+                met &= ok or variant != HEADLINE
+                pace = f"think time ~{think:g} s" if think else "no think time"
+                print(f"{VARIANTS[variant]}: p99 {p99:.1f} ms with {clients} clients at once, "
+                      f"{pace} (target < {P99_TARGET_MS:.0f} ms): {'MET' if ok else 'MISSED'}")
+    return 0 if met else 1
 
 
 def _row(r: Result) -> dict[str, float]:
@@ -674,6 +694,18 @@ async def parent(args) -> int:
         cheap_thumbnails()
     print(f"making {args.clients + args.warmup} posters ...", flush=True)
     posters = make_posters(args.clients + args.warmup)
+    poster_bytes = statistics.mean(len(p) for p in posters)
+    loads = [args.think] if args.think is not None else list(DEFAULT_LOADS)
+    failed, by_think = 0, {}
+    for think in loads:
+        results, load = await run_load(args, think, variants, posters)
+        status, by_think[think] = report(results, args, think, poster_bytes, load)
+        failed = max(failed, status)
+    return failed or verdict(by_think, args.clients)
+
+
+async def run_load(args, think: float, variants: list[str], posters: list[bytes]):
+    """Every variant at one pace, --repeat times interleaved; (results, load averages)."""
     results: dict[str, list[Result]] = {v: [] for v in variants}
     load_before = os.getloadavg()[0]
     with contextlib.ExitStack() as stack:
@@ -682,16 +714,16 @@ async def parent(args) -> int:
             stack.callback(shutil.rmtree, workdir, ignore_errors=True)
         for _ in range(args.repeat):  # interleaved, so drift in the machine hits all alike
             for variant in variants:
-                print(f"running {VARIANTS[variant]} with {args.clients} clients ...", flush=True)
-                r = await run_variant(variant, args, posters, Path(workdir))
+                print(f"running {VARIANTS[variant]} with {args.clients} clients, think time "
+                      f"~{think:g} s ...", flush=True)
+                r = await run_variant(variant, args, think, posters, Path(workdir))
                 results[variant].append(r)
                 print(f"  {r.updates} updates in {r.wall:.2f} s = {r.rate:.1f}/s, "
                       f"p50 {r.pct(50):.1f} ms, p99 {r.pct(99):.1f} ms"
                       + (f", {len(r.failures)} failed" if r.failures else ""), flush=True)
         if args.keep:
             print(f"kept {workdir}")
-    load = (load_before, os.getloadavg()[0])
-    return report(results, args, statistics.mean(len(p) for p in posters), load)
+    return results, (load_before, os.getloadavg()[0])
 
 
 def main() -> int:
@@ -702,9 +734,9 @@ def main() -> int:
     parser.add_argument("--real-thumbnails", action="store_true",
                         help="let the emulator decode and shrink every photo the bot sends, "
                              "in its event loop (off: a fixed small JPEG per size)")
-    parser.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
-                        help="mean pause of each person before each update (default 0: no "
-                             "think time, the most load); throughput then is the offered load")
+    parser.add_argument("--think", type=float, default=None, metavar="SECONDS",
+                        help="only this mean pause of each person before each update (default: "
+                             "both 0, where throughput is judged, and 5 s, where p99 is)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run every variant this many times, interleaved; medians reported")
     parser.add_argument("--step-timeout", type=float, default=60.0,

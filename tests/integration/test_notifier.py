@@ -10,7 +10,6 @@ from bot.chat.approvals import Approvals
 from bot.chat.notify import Notifier, RetryLater
 from bot.chat.replies import Reply
 from bot.domain.request import Contact, Content, MediaRef
-from storage.repositories import Repos
 
 COORDINATORS = (2001, 2002, 2003)
 
