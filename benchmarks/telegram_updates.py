@@ -192,6 +192,7 @@ class Tracker:
         self.latencies: list[float] = []
         self.by_step: dict[int, list[float]] = {}  # step of the script -> its latencies
         self.answered: dict[int, int] = {}  # chat -> updates of its script answered so far
+        self.timeline: list[tuple[float, float, int]] = []  # (answered at, latency, step)
         self.recording = False
         self.coordinators = {user_id for user_id, _ in COORDINATORS}
         self.cards = 0
@@ -235,6 +236,7 @@ class Tracker:
             step = self.answered.get(chat, 0)
             self.answered[chat] = step + 1
             self.by_step.setdefault(step, []).append(now - sent)
+            self.timeline.append((now, now - sent, step))
         if chat in self.coordinators and event == "new" and "PUB-" in _text(message):
             self.cards += 1
             self.last_card = now
@@ -297,6 +299,7 @@ class Result:
     wall: float = 0.0
     latencies: list[float] = field(default_factory=list)
     by_step: dict[int, list[float]] = field(default_factory=dict)
+    slowest: list[tuple[float, float, int]] = field(default_factory=list)  # (s into window, latency, step)
     failures: list[str] = field(default_factory=list)
     bot_cpu: float = 0.0
     emulator_cpu: float = 0.0
@@ -389,6 +392,7 @@ async def run_variant(variant: str, args, think: float, posters: list[bytes], wo
         tracker.latencies.clear()
         tracker.by_step.clear()
         tracker.answered.clear()
+        tracker.timeline.clear()
         tracker.recording = True
         cpu_bot, cpu_emu = _cpu_seconds(proc.pid), time.process_time()
         start = time.perf_counter()
@@ -410,6 +414,8 @@ async def run_variant(variant: str, args, think: float, posters: list[bytes], wo
         result.wall = end - start
         result.latencies = list(tracker.latencies)
         result.by_step = dict(tracker.by_step)
+        result.slowest = sorted(((at - start, latency, step) for at, latency, step in tracker.timeline),
+                                key=lambda item: -item[1])[:8]
         result.updates = len(result.latencies)
         result.error_replies = tracker.error_replies
         result.served = tracker.served
@@ -613,6 +619,12 @@ def report(results: dict[str, list[Result]], args, think: float, poster_bytes: f
         steps = ", ".join(f"{STEPS[n] if n < len(STEPS) else n} {_nearest(d, 50) * 1000:.0f}/"
                           f"{_nearest(d, 99) * 1000:.0f}" for n, d in sorted(by_step.items()))
         print(f"  {VARIANTS[variant]}: {steps}")
+    print("slowest updates (last run of each variant): seconds into the window, ms, step; "
+          "several at one moment mean the whole bot stalled")
+    for variant, runs in results.items():
+        slow = ", ".join(f"{at:.1f}s {latency * 1000:.0f}ms {STEPS[step] if step < len(STEPS) else step}"
+                         for at, latency, step in runs[-1].slowest)
+        print(f"  {VARIANTS[variant]}: {slow}")
     print()
     status = 0
     for variant, runs in results.items():

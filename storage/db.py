@@ -169,10 +169,8 @@ class Database:
 
 
 class Tx:
-    """The connection inside a transaction, with small query helpers.
-
-    Each helper is one trip to aiosqlite's thread (execute and fetch together): under load
-    every trip waits for a turn of the event loop while the lock is held."""
+    """A connection inside a transaction, a single statement or a reading, with small query
+    helpers; each is one trip to aiosqlite's thread (execute and fetch together)."""
 
     def __init__(self, conn: aiosqlite.Connection, statements: int | None = None) -> None:
         self.conn = conn

@@ -211,14 +211,12 @@ class Requests:
         self.tx = tx
 
     async def next_code(self, year: int) -> str:
-        last = await self.tx.scalar("SELECT last_number FROM code_counters WHERE year = ?", (year,))
-        if last is None:
-            await self.tx.execute("INSERT INTO code_counters (year, last_number) VALUES (?, 1)", (year,))
-            return request_code(year, 1)
-        await self.tx.execute(
-            "UPDATE code_counters SET last_number = ? WHERE year = ?", (last + 1, year)
+        number = await self.tx.scalar(
+            "INSERT INTO code_counters (year, last_number) VALUES (?, 1) ON CONFLICT (year)"
+            " DO UPDATE SET last_number = last_number + 1 RETURNING last_number",
+            (year,),
         )
-        return request_code(year, last + 1)
+        return request_code(year, number)
 
     async def id_of(self, code: str) -> int | None:
         return await self.tx.scalar("SELECT id FROM requests WHERE code = ?", (code,))
@@ -327,13 +325,11 @@ class Media:
         self.tx = tx
 
     async def add(self, ref: MediaRef) -> None:
-        exists = await self.tx.scalar("SELECT 1 FROM media WHERE sha256 = ?", (ref.sha256,))
-        if not exists:
-            await self.tx.execute(
-                "INSERT INTO media (sha256, kind, mime, size, filename, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (ref.sha256, ref.kind, ref.mime, ref.size, ref.filename, utcnow_text()),
-            )
+        await self.tx.execute(
+            "INSERT INTO media (sha256, kind, mime, size, filename, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+            (ref.sha256, ref.kind, ref.mime, ref.size, ref.filename, utcnow_text()),
+        )
 
 
 @dataclass(frozen=True)

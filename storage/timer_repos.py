@@ -14,15 +14,10 @@ class Timers:
 
     async def add(self, request_id: int, state: RequestState, kind: str, due_at: datetime) -> None:
         """Set once per (request, step start, kind): re-entering a step sets new ones."""
-        started = utc_text(state.step_started_at)
-        if await self.tx.scalar(
-            "SELECT 1 FROM timers WHERE request_id = ? AND step_id = ? AND step_started_at = ? AND kind = ?",
-            (request_id, state.step_id, started, kind),
-        ):
-            return
         await self.tx.execute(
-            "INSERT INTO timers (request_id, step_id, step_started_at, kind, due_at) VALUES (?, ?, ?, ?, ?)",
-            (request_id, state.step_id, started, kind, utc_text(due_at)),
+            "INSERT INTO timers (request_id, step_id, step_started_at, kind, due_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",  # the UNIQUE (request_id, step_id, step_started_at, kind)
+            (request_id, state.step_id, utc_text(state.step_started_at), kind, utc_text(due_at)),
         )
 
     async def due(self, now: datetime, limit: int = 100) -> list[dict]:
