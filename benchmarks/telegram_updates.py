@@ -61,7 +61,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import io
 import json
 import math
@@ -395,7 +394,6 @@ async def run_variant(variant: str, args, think: float, posters: list[bytes], wo
         tracker.answered.clear()
         tracker.timeline.clear()
         tracker.recording = True
-        gc.freeze()  # the harness's own heap (emulator, clients): its collections are not the bot's
         cpu_bot, cpu_emu = _cpu_seconds(proc.pid), time.process_time()
         start = time.perf_counter()
         outcomes = await asyncio.gather(
@@ -408,7 +406,6 @@ async def run_variant(variant: str, args, think: float, posters: list[bytes], wo
         result.bot_cpu = _cpu_seconds(proc.pid) - cpu_bot
         result.emulator_cpu = time.process_time() - cpu_emu
         tracker.recording = False
-        gc.unfreeze()
         if args.cprofile and profiled:
             proc.send_signal(signal.SIGUSR2)
         if spy is not None:

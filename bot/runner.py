@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,10 +53,7 @@ async def _main(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         logging.info("humas-bot: flow %s, database %s", app.flow.name, settings.database)
-        # Once started, the objects of every library loaded are there for good: frozen, the
-        # garbage collector stops re-scanning them, and its pauses (~60 ms, held up every
-        # update in flight) shrink to what the updates themselves leave.
-        await serve(app, stop, on_ready=gc.freeze)
+        await serve(app, stop)
     finally:
         await app.close()
 
@@ -79,11 +75,9 @@ class Platforms:
             broadcaster.wake()
 
 
-async def serve(app: App, stop: asyncio.Event, *, telegram: bool = True, line: bool = True,
-                on_ready: Callable[[], None] = lambda: None) -> None:
+async def serve(app: App, stop: asyncio.Event, *, telegram: bool = True, line: bool = True) -> None:
     """Run the configured platforms (of those allowed here) until `stop` is set."""
     async with started(app, telegram=telegram, line=line):
-        on_ready()
         await stop.wait()
 
 
