@@ -80,6 +80,20 @@ async def running_bot(settings: Settings, clock: ManualClock) -> AsyncIterator[A
             task.result()  # the bot's own failure, if it had one
 
 
+@asynccontextmanager
+async def world_on(server: TelegramEmulator, settings: Settings, clock: ManualClock) -> AsyncIterator[World]:
+    """The bot running with the default flow's people, roles granted, each having said /start."""
+    async with running_bot(settings, clock) as app:
+        users = {}
+        for name, (user_id, first_name) in PEOPLE.items():
+            users[name] = server.user(user_id, first_name, language_code="id")
+            if name in ROLES:
+                await app.people.grant(ROLES[name], "telegram", user_id)
+            await users[name].send("/start")
+            await expect(users[name], "Selamat datang")
+        yield World(server, app, users)
+
+
 async def expect(user: SimUser, *needles: str, timeout: float = 5.0) -> dict:  # noqa: ASYNC109
     """The next bot message to this user that contains every needle; earlier ones are skipped."""
     loop = asyncio.get_running_loop()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.clock import ManualClock
-from tests.e2e.bot_world import PEOPLE, ROLES, World, expect, running_bot, settings_for
+from tests.e2e.bot_world import settings_for, world_on
 from tests.e2e.telegram_fixtures import telegram_server as telegram_server  # noqa: F401
 
 
@@ -19,13 +19,5 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def world(telegram_server, tmp_path, clock):
-    settings = settings_for(telegram_server, tmp_path)
-    async with running_bot(settings, clock) as app:
-        users = {}
-        for name, (user_id, first_name) in PEOPLE.items():
-            users[name] = telegram_server.user(user_id, first_name, language_code="id")
-            if name in ROLES:
-                await app.people.grant(ROLES[name], "telegram", user_id)
-            await users[name].send("/start")
-            await expect(users[name], "Selamat datang")
-        yield World(telegram_server, app, users)
+    async with world_on(telegram_server, settings_for(telegram_server, tmp_path), clock) as world:
+        yield world

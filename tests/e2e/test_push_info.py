@@ -5,9 +5,7 @@ chooses audiences and broadcasts to registered channels, groups and subscribers.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,10 +24,10 @@ from tests.e2e.bot_world import (
     expect,
     intake_from,
     intake_until,
-    running_bot,
     settings_for,
     submit,
     text_of,
+    world_on,
 )
 from tests.e2e.test_telegram_restart import kill, start_bot
 
@@ -238,18 +236,6 @@ def long_caption_flow(folder: Path) -> Path:
     text = text.replace("[rules]\n", "[rules]\ncaption_limits = { instagram = 2200 }\n")
     (folder / "panjang.toml").write_text(text)
     return folder
-
-
-@contextlib.asynccontextmanager
-async def world_on(server: TelegramEmulator, settings: Settings, clock: ManualClock) -> AsyncIterator[World]:
-    async with running_bot(settings, clock) as app:
-        users = {}
-        for name, (user_id, first_name) in PEOPLE.items():
-            users[name] = server.user(user_id, first_name, language_code="id")
-            if name in ROLES:
-                await app.people.grant(ROLES[name], "telegram", user_id)
-            await greet(users[name])
-        yield World(server, app, users)
 
 
 async def test_long_caption_goes_as_poster_then_text_once_within_telegram_limits(
