@@ -501,6 +501,9 @@ class LineEmulator:
             self._record(call, error)
             response = web.json_response(error.payload(), status=error.status,
                                          headers=error.headers)
+        except ConnectionResetError:  # the bot hung up mid-request (say, stopping): no one to answer
+            log.info("%s %s: the client hung up before its request arrived", request.method, request.path)
+            response = web.Response(status=499)
         except Exception as crash:  # an emulator bug: fail the test loudly, not the bot
             log.exception("emulator crashed on %s %s", request.method, request.path)
             error = LineApiError(500, f"emulator crashed: {crash!r}", violation="emulator_crash")

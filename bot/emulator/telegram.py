@@ -406,6 +406,9 @@ class TelegramEmulator:
         except ApiError as error:
             self._record(name, raw, error)
             return web.json_response(error.payload(), status=error.code)
+        except ConnectionResetError:  # the bot hung up mid-request (say, stopping): no one to answer
+            log.info("%s: the client hung up before its request arrived", name)
+            return web.Response(status=499)
         except Exception as crash:  # an emulator bug: fail the test loudly, not the bot
             log.exception("emulator crashed on %s", name)
             error = ApiError(500, f"Internal Server Error: emulator crashed: {crash!r}",

@@ -152,6 +152,25 @@ async def test_telegram_errors_are_recorded_but_are_not_violations(
     assert sari.messages == []
 
 
+async def test_a_bot_hanging_up_mid_upload_is_not_an_emulator_crash(
+    telegram_server: TelegramEmulator,
+) -> None:
+    """A stopping bot may drop a sendPhoto halfway through its body: nothing sent, nothing to
+    fail the test with (it used to be recorded as an emulator crash)."""
+    sari = telegram_server.user(1001, "Sari")
+    url = aiohttp.client.URL(telegram_server.base_url)
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    writer.write(f"POST {url.path}{telegram_server.token}/sendPhoto HTTP/1.1\r\nHost: {url.host}\r\n"
+                 "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n"
+                 f"--b\r\nContent-Disposition: form-data; name=\"chat_id\"\r\n\r\n{sari.id}\r\n".encode())
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+    await asyncio.sleep(0.2)
+    assert telegram_server.violations == [] and telegram_server.errors == []
+    assert sari.messages == []
+
+
 async def test_flood_control_answers_429_with_retry_after(
     telegram_server: TelegramEmulator,
 ) -> None:
