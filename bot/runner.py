@@ -41,7 +41,6 @@ def run(settings: Settings) -> None:
     if settings.telegram_token is None and secret is None:
         fail(NO_PLATFORM)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     asyncio.run(_main(settings))
 
 

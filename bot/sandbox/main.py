@@ -32,7 +32,7 @@ def run_sandbox(settings: Settings, *, port: int = DEFAULT_PORT, port_given: boo
     """Start the sandbox on `settings.flow`. Without `database`, a fresh one in a temporary folder,
     removed at exit: the sample people's roles never reach the office's real database."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "aiohttp.access", "telegram", "apscheduler"):
+    for noisy in ("aiohttp.access", "telegram", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     folder = None
     if database is None:

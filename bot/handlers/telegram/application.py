@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.handlers.telegram.handlers import TelegramHandlers
 from bot.handlers.telegram.processor import PerUserOrder
 from bot.handlers.telegram.sender import TelegramSender
+from bot.handlers.telegram.transport import AiohttpRequest
 
 COMMANDS = [
     ("start", "Mulai / Start"),
@@ -68,6 +69,8 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)
         .concurrent_updates(PerUserOrder())
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
     )
     if settings.telegram_self_hosted_api:
         builder = builder.local_mode(True)
@@ -85,6 +88,7 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
         base_url=settings.telegram_api_url,
         base_file_url=settings.telegram_file_url,
         local_mode=settings.telegram_self_hosted_api,
+        request=AiohttpRequest(),
     )
     running = Running(application, notifier, TelegramBroadcaster(app, broadcast_bot))
     handlers = TelegramHandlers(app, notifier)
