@@ -19,6 +19,10 @@ and the simulated people. Variants:
 * ``echo``: a bare PTB Application (same base URLs, ``concurrent_updates(256)``, the same
   degree as PerUserOrder) whose handlers send one message per message or button tap (and
   answer the tap).
+* ``echo-aiohttp``: the echo bot on humas-bot's own HTTP transport
+  (``bot.handlers.telegram.transport.AiohttpRequest``) instead of PTB's default httpx. The
+  bot runs on it in production, so bot / echo-aiohttp is what humas-bot's own code costs over
+  the same framework and transport; bot / echo is the issue's comparison.
 * ``echo-limited``: the echo bot with the same ``AIORateLimiter(max_retries=3)``.
 
 Every client sends the same 12 updates: /start, /ajukan, title, organisation, a poster photo
@@ -95,6 +99,7 @@ VARIANTS = {
     "bot-nolimit": "humas-bot, rate_limit=False",
     "echo": "bare PTB echo",
     "echo-limited": "bare PTB echo + AIORateLimiter",
+    "echo-aiohttp": "bare PTB echo on aiohttp",
 }
 HEADLINE, BASELINE = "bot", "echo"
 DEFAULT_LOADS = (0.0, 5.0)  # think time (s): capacity, then a person's pace
@@ -551,6 +556,11 @@ async def _echo(args) -> None:
                .base_file_url(args.file_url).concurrent_updates(256))
     if args.child == "echo-limited":
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if args.child == "echo-aiohttp":
+        from bot.handlers.telegram.transport import AiohttpRequest
+
+        builder = (builder.request(AiohttpRequest())
+                   .get_updates_request(AiohttpRequest(connection_pool_size=1)))
     application = builder.build()
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("OK", callback_data="ok")]])
 
@@ -642,6 +652,10 @@ def report(results: dict[str, list[Result]], args, think: float, poster_bytes: f
                       f"gangguan\"): a handler failed; see the bot log (--keep)")
             if r.api_errors:
                 print(f"{VARIANTS[variant]}: {r.api_errors} Telegram errors answered to the bot")
+    if "echo-aiohttp" in summary and BASELINE in summary:
+        ratio = summary["echo-aiohttp"]["rate"] / summary[BASELINE]["rate"]
+        print(f"{VARIANTS['echo-aiohttp']}: {ratio:.2f}x the bare echo bot (what the transport "
+              f"alone is worth)")
     if "echo-limited" in summary and BASELINE in summary:
         ratio = summary["echo-limited"]["rate"] / summary[BASELINE]["rate"]
         print(f"{VARIANTS['echo-limited']}: {ratio:.2f}x the bare echo bot (the rate limiter's "
@@ -668,6 +682,10 @@ def verdict(by_think: dict[float, dict[str, dict[str, float]]], clients: int) ->
                 met &= ok or variant != HEADLINE
                 print(f"{VARIANTS[variant]}: throughput {ratio:.2f}x the bare echo bot with no think "
                       f"time (target >= {THROUGHPUT_TARGET}): {'MET' if ok else 'MISSED'}")
+        same = saturated.get("echo-aiohttp", {}).get("rate")
+        if same and HEADLINE in saturated:
+            print(f"{VARIANTS[HEADLINE]}: throughput {saturated[HEADLINE]['rate'] / same:.2f}x the "
+                  f"echo bot on the same transport (its own code's cost, for reference)")
     paced = {think: summary for think, summary in by_think.items() if think} or by_think
     for think, summary in paced.items():
         for variant in ("bot", "bot-nolimit"):
@@ -753,7 +771,7 @@ def main() -> int:
                         help="run every variant this many times, interleaved; medians reported")
     parser.add_argument("--step-timeout", type=float, default=60.0,
                         help="seconds a client waits for one reply before it gives up")
-    parser.add_argument("--variants", default="echo,bot,bot-nolimit,echo-limited",
+    parser.add_argument("--variants", default="echo,bot,echo-aiohttp",
                         help=f"comma-separated, of {', '.join(VARIANTS)}")
     parser.add_argument("--cprofile", type=Path, metavar="FILE",
                         help="cProfile the bot's main thread over the timed window")
