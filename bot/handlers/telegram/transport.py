@@ -30,8 +30,9 @@ class AiohttpRequest(BaseRequest):
     """A `BaseRequest` with PTB's default timeouts (seconds) and pool size.
 
     aiohttp has no write timeout, and its read timeout runs from the moment the request starts
-    going out, so a request carrying a file gets `media_write_timeout` on top of its read
-    timeout. `pool_timeout` bounds the wait for a free connection (plus connecting)."""
+    going out, so a request carrying a file gets its write timeout (`media_write_timeout` by
+    default) on top of its read timeout; other requests are small and have none.
+    `pool_timeout` bounds the wait for a free connection (plus connecting)."""
 
     __slots__ = ("_pool_size", "_timeouts", "_media_write_timeout", "_session", "_env", "_proxies")
 
