@@ -8,7 +8,6 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import NoReturn
 
 from bot.app import App
 from bot.config import Settings, SettingsError, load_settings
@@ -17,14 +16,10 @@ from bot.domain.flow import Flow
 from bot.flows.loader import FlowError, available, load_flow
 from bot.services.people import UnknownRole
 from bot.textable import render_table
+from bot.usage import fail
 from storage.db import DatabaseError
 
 USAGE_ERRORS = (SettingsError, FlowError, DatabaseError, UnknownRole)
-
-
-def fail(message: str) -> NoReturn:
-    print(f"humas-bot: {message}", file=sys.stderr)
-    raise SystemExit(2)
 
 
 def flow_table(flow: Flow) -> str:

@@ -20,9 +20,9 @@ from bot.app import App
 from bot.chat.approvals import Approvals
 from bot.chat.notify import Notifier
 from bot.chat.reports import Reports
-from bot.cli import fail
 from bot.config import Settings
 from bot.services.deadlines import Deadlines
+from bot.usage import fail
 
 NO_PLATFORM = (
     "no chat platform configured: set HUMAS_TELEGRAM_TOKEN to a bot token "

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from bot.config import Settings
+from bot.usage import fail
 
 DEFAULT_PORT = 8765
 REAL_TOKENS = (
@@ -48,7 +49,6 @@ def run_sandbox(settings: Settings, *, port: int = DEFAULT_PORT, port_given: boo
 
 async def _main(settings: Settings, port: int, port_given: bool, temporary: Path | None,
                 line: bool = False) -> None:
-    from bot.cli import fail
     from bot.sandbox.server import Sandbox
 
     sandbox = Sandbox(settings, port=port, line=line)

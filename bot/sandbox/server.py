@@ -29,9 +29,8 @@ from bot.domain.durations import format_duration
 from bot.emulator.telegram import Message, SimChat, SimUser, TelegramEmulator
 from bot.flows.loader import load_flow
 from bot.handlers.line.webhook import WEBHOOK_PATH
-from bot.handlers.telegram.application import serve
 from bot.i18n import TEXTS, t
-from bot.runner import started
+from bot.runner import serve, started
 from bot.sandbox.line import LinePerson, LineSide
 from bot.sandbox.people import Person, cast_for, publisher
 from bot.sandbox.poster import sample_poster
@@ -112,7 +111,7 @@ class Sandbox:
             settings = settings.model_copy(update=self.line.settings(self.address))
         self.app = await App.open(settings, clock=self.clock)
         if self.line is None:
-            self._task = asyncio.create_task(serve(self.app, self._stop))
+            self._task = asyncio.create_task(serve(self.app, self._stop, line=False))
         else:
             ready = asyncio.Event()
             self._task = asyncio.create_task(self._serve_both(ready))

@@ -16,7 +16,7 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.emulator.telegram import SimUser, TelegramEmulator
-from bot.handlers.telegram.application import serve
+from bot.runner import serve
 
 PEOPLE = {
     "client": (1001, "Sari"),
@@ -61,7 +61,7 @@ class World:
 async def running_bot(settings: Settings, clock: ManualClock) -> AsyncIterator[App]:
     app = await App.open(settings, clock=clock)
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(app, stop))
+    task = asyncio.create_task(serve(app, stop, line=False))
     try:
         yield app
     finally:

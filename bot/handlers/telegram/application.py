@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -147,10 +146,3 @@ async def started(running: Running, settings: Settings) -> AsyncIterator[Running
             await application.updater.stop()
             await application.stop()
 
-
-async def serve(app: App, stop: asyncio.Event) -> None:
-    """Run Telegram alone until `stop` is set: updates, the senders and the deadline timers.
-    `humas-bot run` uses bot.runner.serve, which runs LINE beside it."""
-    from bot.runner import serve as serve_platforms
-
-    await serve_platforms(app, stop, line=False)
