@@ -13,13 +13,14 @@ from bot.app import App
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.durations import format_duration
 from bot.domain.flow import Flow
+from bot.emulator.spec_files import SpecMissing
 from bot.flows.loader import FlowError, available, load_flow
 from bot.services.people import UnknownRole
 from bot.textable import render_table
 from bot.usage import fail
 from storage.db import DatabaseError
 
-USAGE_ERRORS = (SettingsError, FlowError, DatabaseError, UnknownRole)
+USAGE_ERRORS = (SettingsError, FlowError, DatabaseError, UnknownRole, SpecMissing)
 
 
 def flow_table(flow: Flow) -> str:

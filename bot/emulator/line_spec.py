@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from bot.emulator.telegram_spec import specs_dir
+from bot.emulator.spec_files import locate, read_text
 
 MESSAGING_SPEC = "line-messaging-api.yml"
 WEBHOOK_SPEC = "line-webhook.yml"
@@ -94,7 +94,7 @@ class OpenApiSpec:
     @classmethod
     def load(cls, name: str, directory: Path | None = None,
              limits: Mapping[str, Schema] | None = None) -> OpenApiSpec:
-        return cls(_read_yaml(str((directory or specs_dir()) / name)), limits)
+        return cls(_read_yaml(locate(name, directory)), limits)
 
     def schema(self, name: str) -> Schema:
         return {"$ref": f"#/components/schemas/{name}"}
@@ -334,11 +334,10 @@ def _join(where: str, key: str) -> str:
 
 
 @functools.cache
-def _read_yaml(path: str) -> Mapping[str, Any]:
+def _read_yaml(path: Path) -> Mapping[str, Any]:
     """Parsed once per process: the messaging file is ~6,000 lines and never changes."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(path, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=loader)
+    return yaml.load(read_text(path), Loader=loader)
 
 
 def _operations(document: Mapping[str, Any]) -> Iterator[Operation]:

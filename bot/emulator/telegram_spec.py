@@ -8,9 +8,7 @@ and a formatting mistake is a real 400 the bot has to survive.
 
 from __future__ import annotations
 
-import gzip
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,18 +16,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from bot.emulator.spec_files import locate, read_text
+
 SPEC_FILE = "telegram-bot-api.json"
-# The same file, shipped in the package (gzipped) for an installed copy without ../shared: the
-# sandbox on a fresh machine. tests/unit/test_packaged_spec.py keeps the two identical.
-PACKAGED_SPEC = Path(__file__).parent / "specs" / f"{SPEC_FILE}.gz"
-
-
-def specs_dir() -> Path:
-    """``shared/specs`` beside the repository, or ``$HUMAS_SPECS_DIR``."""
-    override = os.environ.get("HUMAS_SPECS_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 
 
 class ApiError(Exception):
@@ -100,10 +89,7 @@ class BotApiSpec:
 
     @classmethod
     def load(cls, directory: Path | None = None) -> BotApiSpec:
-        path = (directory or specs_dir()) / SPEC_FILE
-        if directory is None and not path.exists():
-            return cls(json.loads(gzip.decompress(PACKAGED_SPEC.read_bytes())))
-        return cls(json.loads(path.read_text(encoding="utf-8")))
+        return cls(json.loads(read_text(locate(SPEC_FILE, directory))))
 
     def fields(self, method: str) -> dict[str, dict[str, Any]]:
         return {f["name"]: f for f in self.methods[method].get("fields", [])}

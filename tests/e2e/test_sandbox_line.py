@@ -22,6 +22,7 @@ from tests.e2e.test_sandbox import (  # noqa: E402
     SandboxProcess,
     bot_says,
     buttons,
+    environment,
     open_chat,
     run_sandbox,
     send,
@@ -121,3 +122,18 @@ def test_line_messages_take_the_page_s_bubble_shape():
     assert [b["text"] for b in card["buttons"][0]] == ["✅ Setujui", "📅"]
     assert card["buttons"][0][1]["picker"] == "date" and card["buttons"][0][1]["min"] == "2026-11-27"
     assert asked["text"] == "Pilih" and view["keyboard"] == [[{"text": "Tidak ada", "url": None}]]
+
+
+def test_the_line_sandbox_needs_no_shared_specs(tmp_path):
+    """An install without ../shared: the LINE descriptions ship in the package."""
+    env = environment(tmp_path, HUMAS_SPECS_DIR=str(tmp_path / "no-shared-specs"))
+    process = SandboxProcess(tmp_path, "sandbox", "--line", "--port", "0", env=env)
+    try:
+        state = process.state()
+        assert [c["key"] for c in state["chats"] if c.get("platform") == "line"] == ["line_client",
+                                                                                     "line_subscriber"]
+        assert state["violations"] == []
+    finally:
+        code = process.stop()
+    assert code == 0, "".join(process.stderr)[-3000:]
+    assert "Traceback" not in "".join(process.stderr)

@@ -114,3 +114,24 @@ def test_malformed_flow_file_is_named(tmp_path):
     result = humas(tmp_path, "--flow", "kantor", "requests", env={"HUMAS_FLOWS_DIR": str(flows)})
     assert result.returncode == 2
     assert "kantor.toml" in result.stderr and "'setuju'" in result.stderr and "direktur" in result.stderr
+
+
+def test_a_spec_file_missing_everywhere_is_named_in_one_line(tmp_path, monkeypatch, capsys):
+    """A broken install (no ../shared, a packaged description gone): one line, exit 2."""
+    from bot import cli
+    from bot.emulator import spec_files
+
+    packaged = tmp_path / "packaged"
+    packaged.mkdir()
+    telegram = "telegram-bot-api.json.gz"
+    (packaged / telegram).write_bytes((spec_files.PACKAGED_DIR / telegram).read_bytes())
+    monkeypatch.setattr(spec_files, "PACKAGED_DIR", packaged)
+    for name in [k for k in os.environ if k.startswith("HUMAS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HUMAS_SPECS_DIR", str(tmp_path / "no-shared"))
+    monkeypatch.setenv("HUMAS_CONFIG", str(tmp_path / "none.toml"))
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["sandbox", "--line", "--port", "0"])
+    assert exited.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "line-messaging-api.yml is missing" in lines[0], lines
