@@ -179,16 +179,29 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from bot.runner import run
     from bot.sandbox.main import real_token, run_sandbox
 
+    if args.run_flow:
+        settings = settings.model_copy(update={"flow": args.run_flow})
+    load_flow(settings.flow, settings.flows_dir)  # an unknown flow is named before anything starts
     if real_token(settings) is None:  # a fresh machine: show the procedure instead of exiting
         print(SANDBOX_INSTEAD, file=sys.stderr, flush=True)
-        run_sandbox(settings)
+        port, given = sandbox_port(None, settings)
+        run_sandbox(settings, port=port, port_given=given, replay="./run.sh --flow {}")
         return
     run(settings)
 
 
+def sandbox_port(option: int | None, settings: Settings) -> tuple[int, bool]:
+    """The sandbox page's port: --port, else HUMAS_SANDBOX_PORT, else the default; and whether it
+    was asked for (a port asked for and taken is refused; the default falls back to a free one)."""
+    from bot.sandbox.main import DEFAULT_PORT
+
+    chosen = option if option is not None else settings.sandbox_port
+    return (DEFAULT_PORT, False) if chosen is None else (chosen, True)
+
+
 def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
     """The bot with sample people in a web page, against the built-in Telegram emulator."""
-    from bot.sandbox.main import DEFAULT_PORT, real_token, run_sandbox
+    from bot.sandbox.main import real_token, run_sandbox
 
     token = real_token(settings)
     if token and not args.ignore_token:
@@ -199,9 +212,9 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
         settings = settings.model_copy(update={"flow": args.sandbox_flow})
     load_flow(settings.flow, settings.flows_dir)  # an unknown flow is named before anything starts
     database = args.sandbox_database or args.database
-    port = DEFAULT_PORT if args.port is None else args.port
-    run_sandbox(settings, port=port, port_given=args.port is not None,
-                database=Path(database) if database else None, line=args.line)
+    port, given = sandbox_port(args.port, settings)
+    run_sandbox(settings, port=port, port_given=given, database=Path(database) if database else None,
+                line=args.line, replay="humas-bot sandbox --flow {}" + (" --line" if args.line else ""))
 
 
 def with_app(handler: Callable[[argparse.Namespace, App], Awaitable[None]]):
@@ -266,11 +279,13 @@ def parser() -> argparse.ArgumentParser:
     report.set_defaults(func=cmd_report)
 
     run = sub.add_parser("run", help="start the bot (the sandbox, when no platform is configured)")
+    run.add_argument("--flow", dest="run_flow", metavar="NAME", help="flow to use (e.g. unej)")
     run.set_defaults(func=cmd_run)
 
     sandbox = sub.add_parser("sandbox", help="try the procedure in a web page: sample people, no bot token")
     sandbox.add_argument("--flow", dest="sandbox_flow", metavar="NAME", help="flow to play (e.g. unej)")
-    sandbox.add_argument("--port", type=int, help="port of the page on 127.0.0.1 (default 8765; 0: any free)")
+    sandbox.add_argument("--port", type=int,
+                         help="page port on 127.0.0.1 (default HUMAS_SANDBOX_PORT or 8765; 0: any free)")
     sandbox.add_argument("--database", dest="sandbox_database", metavar="FILE",
                          help="keep the sandbox's SQLite file here (default: a temporary one)")
     sandbox.add_argument("--ignore-token", action="store_true",

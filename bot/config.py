@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Jakarta"
     timer_poll_seconds: float = 30.0  # longest sleep of the deadline loop between checks
     holidays_file: Path = Path("holidays.txt")  # YYYY-MM-DD per line; none if the file is absent
+    # the sandbox page's port on 127.0.0.1; unset: 8765, or any free port if that one is taken
+    sandbox_port: int | None = Field(None, ge=0, le=65535)
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"

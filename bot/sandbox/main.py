@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from bot.config import Settings
+from bot.flows.loader import available
 from bot.usage import fail
 
 DEFAULT_PORT = 8765
@@ -29,9 +30,11 @@ def real_token(settings: Settings) -> str | None:
 
 
 def run_sandbox(settings: Settings, *, port: int = DEFAULT_PORT, port_given: bool = False,
-                database: Path | None = None, line: bool = False) -> None:
+                database: Path | None = None, line: bool = False,
+                replay: str = "humas-bot sandbox --flow {}") -> None:
     """Start the sandbox on `settings.flow`. Without `database`, a fresh one in a temporary folder,
-    removed at exit: the sample people's roles never reach the office's real database."""
+    removed at exit: the sample people's roles never reach the office's real database. `replay`:
+    the command that plays another flow, as the person started this one ({} is the flow)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("aiohttp.access", "telegram", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -41,14 +44,22 @@ def run_sandbox(settings: Settings, *, port: int = DEFAULT_PORT, port_given: boo
         database = folder / "sandbox.db"
     try:
         asyncio.run(_main(settings.model_copy(update={"database": database}), port, port_given, folder,
-                          line))
+                          line, replay))
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def other_flows(settings: Settings, replay: str) -> str:
+    """How to play another office's flow, and which there are: the newcomer's own may be one."""
+    names = available(settings.flows_dir)
+    example = next((n for n in ("unej", "ismki", *names) if n in names and n != settings.flow), settings.flow)
+    return (f"Another office's flow: {replay.format(example)}; flows: {', '.join(names)} "
+            "(your own: see \"Adding an office's flow\" in the README)")
+
+
 async def _main(settings: Settings, port: int, port_given: bool, temporary: Path | None,
-                line: bool = False) -> None:
+                line: bool, replay: str) -> None:
     from bot.sandbox.server import Sandbox
 
     sandbox = Sandbox(settings, port=port, line=line)
@@ -59,7 +70,7 @@ async def _main(settings: Settings, port: int, port_given: bool, temporary: Path
             raise
         await sandbox.stop()
         if port_given:
-            fail(f"port {port} on 127.0.0.1 is in use; choose another with --port")
+            fail(f"port {port} on 127.0.0.1 is in use; choose another with --port N or HUMAS_SANDBOX_PORT")
         sandbox = Sandbox(settings, port=0, line=line)  # the default port is taken: any free one
         address = await sandbox.start()
     loop = asyncio.get_running_loop()
@@ -80,6 +91,7 @@ async def _main(settings: Settings, port: int, port_given: bool, temporary: Path
         " nothing leaves this machine.\n"
         f"  People: {', '.join(people)}\n"
         f"  Database: {kept}\n"
+        f"  {other_flows(settings, replay)}\n"
         "  Stop with Ctrl-C.",
         flush=True,
     )

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -75,22 +76,32 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, args, env, says):
     assert len(lines) == 1 and says in lines[0], result.stderr
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def test_run_without_a_token_starts_the_sandbox_and_says_so(tmp_path):
     """A fresh machine: no platform configured. `run` shows the procedure in the sandbox
-    instead of exiting, says how to set a real token, and leaves the real database alone."""
+    instead of exiting, on HUMAS_SANDBOX_PORT, says how to set a real token and how to play
+    another flow, and leaves the real database alone."""
+    port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HUMAS_")}
     environment |= {"HUMAS_DATABASE": str(tmp_path / "humas.db"), "HUMAS_CONFIG": str(tmp_path / "none.toml"),
-                    "HUMAS_FLOW": "unej"}
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=environment,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                    "HUMAS_SANDBOX_PORT": str(port)}
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--flow", "unej"], cwd=tmp_path,
+                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    banner = []
     try:
         address = None
         for line in process.stdout:  # the banner comes once the sample people are set up
-            found = re.search(r"Open (http://127\.0\.0\.1:\d+/)", line)
-            if found:
-                address = found.group(1)
+            banner.append(line)
+            if "Stop with Ctrl-C" in line:
                 break
-        assert address, process.stderr.read() if process.poll() is not None else "no address printed"
+            found = re.search(r"Open (http://127\.0\.0\.1:\d+/)", line)
+            address = address or (found and found.group(1))
+        assert address == f"http://127.0.0.1:{port}/", process.stderr.read() if process.poll() else banner
         with urllib.request.urlopen(address, timeout=10) as page:
             assert "humas-bot sandbox" in page.read().decode()
         with urllib.request.urlopen(address + "api/state", timeout=10) as state:
@@ -100,7 +111,21 @@ def test_run_without_a_token_starts_the_sandbox_and_says_so(tmp_path):
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     assert "SANDBOX" in stderr and "BotFather" in stderr and "HUMAS_TELEGRAM_TOKEN" in stderr
+    another = next(line for line in banner if "Another office's flow" in line)
+    assert "./run.sh --flow ismki" in another  # unej is playing: another one is suggested
+    assert "bkk-palembang, default, ismki, rspon, ub-fisip, unej" in another
     assert not (tmp_path / "humas.db").exists()
+
+
+def test_a_sandbox_port_asked_for_and_taken_is_refused(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = humas(tmp_path, "run", env={"HUMAS_SANDBOX_PORT": str(port)})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert f"port {port} on 127.0.0.1 is in use" in lines[-1] and "HUMAS_SANDBOX_PORT" in lines[-1]
 
 
 def test_malformed_flow_file_is_named(tmp_path):
