@@ -144,6 +144,37 @@ TEXTS: dict[str, tuple[str, str]] = {
         "the content must be correct; no revision for the requester's own errors",
     ),
     "start.rule_none": ("lengkapi semua isian", "fill in every field"),
+    # /start for a role holder (bot/chat/welcome.py)
+    "start.holder": (
+        "Anda memegang peran {roles}. Yang akan sampai kepada Anda di sini, tanpa perlu diminta:\n{items}\n\n{commands}",
+        "Your roles: {roles}. What will reach you here, without asking:\n{items}\n\n{commands}",
+    ),
+    "start.holder_admin": ("Admin", "Admin"),
+    "start.holder_card": (
+        "• kartu permohonan untuk ditindaklanjuti, dengan tombolnya, di langkah {number}/{total} {step}{timing}",
+        "• a request's card to act on, with its buttons, at step {number}/{total} {step}{timing}",
+    ),
+    "start.holder_timing": (" (standar waktu {standard})", " (time standard {standard})"),
+    "start.holder_reminders": (
+        "• pengingat saat {share}% standar waktu berlalu, dan saat batas waktunya",
+        "• a reminder when {share}% of the time standard has passed, and at the deadline",
+    ),
+    "start.holder_escalations": (
+        "• eskalasi: permohonan yang melewati batas waktu di langkah mana pun",
+        "• escalations: requests past their deadline at any step",
+    ),
+    "start.holder_monthly": ("• laporan monev setiap awal bulan", "• the monev report at the start of each month"),
+    "start.holder_nothing": (
+        "• belum ada: peran ini tidak memegang langkah permohonan",
+        "• nothing yet: this role holds no step of a request",
+    ),
+    "start.holder_queue": ("/antrian: permohonan yang menunggu tindakan Anda", "/antrian: the requests waiting for your action"),
+    "start.holder_report": ("/laporan: laporan monev bulan lalu", "/laporan: last month's monev report"),
+    "start.holder_register": (
+        "/daftarkan di grup atau kanal: jadikan tujuan push-info",
+        "/daftarkan in a group or channel: make it a push-info target",
+    ),
+    "start.holder_roles": ("/peran: peran Anda", "/peran: your roles"),
     "ask.title": ("1. Apa judul acara/program kerja?", "1. What is the event or programme title?"),
     "ask.organisation": (
         "2. Nama institusi/organisasi penyelenggara?",

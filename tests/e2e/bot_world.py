@@ -91,6 +91,8 @@ async def world_on(server: TelegramEmulator, settings: Settings, clock: ManualCl
                 await app.people.grant(ROLES[name], "telegram", user_id)
             await users[name].send("/start")
             await expect(users[name], "Selamat datang")
+            if name in ROLES:  # a holder's /start also says what will reach them
+                await expect(users[name], "Anda memegang peran")
         yield World(server, app, users)
 
 

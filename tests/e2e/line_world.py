@@ -89,6 +89,8 @@ async def follow_all(world: LineWorld, names: dict[str, str], roles: dict[str, s
             await world.app.people.grant(roles[name], "line", user.id)
         assert await user.follow() == 200
         await expect(user, "Selamat datang")
+        if name in roles:  # a holder's greeting also says what will reach them
+            await expect(user, "Anda memegang peran")
 
 
 # Reading what a user got ---------------------------------------------------------------------

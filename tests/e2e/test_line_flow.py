@@ -360,3 +360,15 @@ async def until_listening(user, bot, timeout: float = 20.0) -> None:  # noqa: AS
             if bot.returncode is not None or loop.time() > deadline:
                 raise
             await asyncio.sleep(0.1)  # polling for the port to open; nothing to wait on instead
+
+
+async def test_a_role_holder_on_line_hears_the_roles_on_follow_and_start(line_world: LineWorld):
+    budi, client = line_world["koordinator"], line_world["client"]
+    followed = [text_of(m) for m in budi.messages]  # what following the account answered (read)
+    assert any(text.startswith("Anda memegang peran Koordinator.") for text in followed), followed
+    assert not any("memegang peran" in text_of(m) for m in client.messages)
+    await budi.say("start")
+    await expect(budi, "Selamat datang")
+    note = text_of(await budi.next_message())
+    assert "di langkah 1/5 Koordinator memeriksa permohonan (standar waktu 2 jam)" in note
+    assert "/antrian: permohonan yang menunggu tindakan Anda" in note

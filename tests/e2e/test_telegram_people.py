@@ -259,3 +259,31 @@ async def test_queue_command_mid_intake_leaves_the_form_where_it_was(world: Worl
     assert "Tidak ada permohonan" in text_of(await client.next_message())
     await client.send("BEM FK Universitas Jember")
     assert text_of(await client.next_message()).startswith(QUESTION["media"])
+
+
+async def test_start_tells_a_role_holder_the_roles_and_what_reaches_them(world: World):
+    """Beyond the client's greeting: the roles held, the cards that will come at each of their
+    steps, reminders, escalations and the monthly report where the flow names their role."""
+    budi, dedi, putri, client = world["koordinator"], world["direktur"], world["petugas"], world["client"]
+    notes = {}
+    for name, holder in (("koordinator", budi), ("direktur", dedi), ("petugas", putri)):
+        await holder.send("/start")
+        await expect(holder, "Selamat datang di layanan publikasi Humas")  # the greeting comes first
+        notes[name] = text_of(await holder.next_message())
+    assert notes["koordinator"].startswith("Anda memegang peran Koordinator. Yang akan sampai kepada Anda")
+    assert ("kartu permohonan untuk ditindaklanjuti, dengan tombolnya, di langkah 1/5 Koordinator memeriksa "
+            "permohonan (standar waktu 2 jam)") in notes["koordinator"]
+    assert "pengingat saat 75% standar waktu berlalu" in notes["koordinator"]
+    assert "/antrian: permohonan yang menunggu tindakan Anda" in notes["koordinator"]
+    for absent in ("eskalasi", "/laporan", "/daftarkan", "langkah 2/5"):
+        assert absent not in notes["koordinator"]
+    assert "langkah 3/5 Direktur menyetujui publikasi (standar waktu 1 hari)" in notes["direktur"]
+    assert "eskalasi: permohonan yang melewati batas waktu" in notes["direktur"]
+    assert "laporan monev setiap awal bulan" in notes["direktur"] and "/laporan" in notes["direktur"]
+    assert "langkah 4/5 Petugas mempublikasikan" in notes["petugas"] and "langkah 5/5" in notes["petugas"]
+    assert "/daftarkan di grup atau kanal" in notes["petugas"]
+
+    await client.send("/start")  # a client holds no role: the greeting alone
+    await expect(client, "Selamat datang")
+    await client.send("/status")
+    assert text_of(await client.next_message()).startswith("Anda belum punya permohonan")

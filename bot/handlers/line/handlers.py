@@ -41,6 +41,7 @@ from bot.chat.linking import Linking
 from bot.chat.notify import Notifier
 from bot.chat.replies import Reply
 from bot.chat.reports import Reports
+from bot.chat.welcome import welcome
 from bot.domain.rules import format_date
 from bot.handlers.line import render
 from bot.handlers.line.sender import PLATFORM, LineSender
@@ -129,7 +130,7 @@ class LineHandlers:
         if isinstance(event, FollowEvent):
             audiences = await self.audiences.follow(PLATFORM, user_id, who.person_id)
             followed = t("line.followed", who.lang, audiences=", ".join(audiences) or "-")
-            return [self.intake.greeting(who.lang), Reply(followed)]
+            return [*await welcome(self.app, who.person_id, who.lang), Reply(followed)]
         if isinstance(event, PostbackEvent):
             return await self.postback(who, user_id, event.postback.data, event.postback.params or {})
         if not isinstance(event, MessageEvent):
@@ -173,7 +174,7 @@ class LineHandlers:
     async def command(self, who: Who, user_id: str, name: str, args: list[str]) -> Answer:
         lang = who.lang
         if name in ("start", "mulai"):
-            return [self.intake.greeting(lang)]
+            return await welcome(self.app, who.person_id, lang)
         if name == "ajukan":
             return await self.intake.begin(who)
         if name == "batal":

@@ -19,6 +19,7 @@ from bot.chat.linking import Linking
 from bot.chat.notify import DeliveryFailed, Notifier, RetryLater
 from bot.chat.replies import Reply
 from bot.chat.reports import Reports
+from bot.chat.welcome import welcome
 from bot.domain.request import Contact
 from bot.handlers.telegram import render
 from bot.i18n import pick_language, t
@@ -59,7 +60,7 @@ class TelegramHandlers:
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if who := await self.who(update):
-            await self.reply(update, context, [self.intake.greeting(who.lang)])
+            await self.reply(update, context, await welcome(self.app, who.person_id, who.lang))
 
     async def submit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if who := await self.who(update):
