@@ -1,7 +1,9 @@
-"""A sample poster, drawn with Pillow when the sandbox starts: something to send without a file."""
+"""A sample poster, drawn with Pillow when a person sends it: something to send without a file,
+showing the event they are asking about (the title and organisation typed in the form)."""
 
 from __future__ import annotations
 
+import functools
 import io
 
 from PIL import Image, ImageDraw, ImageFont
@@ -11,9 +13,10 @@ from bot.media.footer import BOLD_FONT, REGULAR_FONT
 WIDTH, HEIGHT = 1080, 1350  # Instagram's 4:5 portrait
 
 
-def sample_poster(title: str = "Seminar Nasional Kesehatan", organiser: str = "BEM FK Universitas Jember",
-                  when: str = "Sabtu, 08.00 WIB", place: str = "Aula FK Universitas Jember") -> bytes:
-    """A 1080x1350 JPEG: a coloured ground, the event's title, date and place."""
+@functools.lru_cache(maxsize=16)  # the same form's poster, sent again, is not drawn again
+def sample_poster(title: str, organiser: str, when: str = "", place: str = "") -> bytes:
+    """A 1080x1350 JPEG: a coloured ground, the event's title, organiser, and date and place if
+    given."""
     image = Image.new("RGB", (WIDTH, HEIGHT))
     draw = ImageDraw.Draw(image)
     top, bottom = (18, 86, 160), (10, 40, 90)
@@ -28,14 +31,16 @@ def sample_poster(title: str = "Seminar Nasional Kesehatan", organiser: str = "B
     regular = ImageFont.truetype(str(REGULAR_FONT), 46)
     small = ImageFont.truetype(str(REGULAR_FONT), 38)
     y = 500
-    for line in _wrap(title.upper(), bold, WIDTH - 160, draw):
+    for line in _wrap(title.upper(), bold, WIDTH - 160, draw)[:5]:  # a long title stops above the rest
         draw.text((80, y), line, font=bold, fill=(255, 255, 255))
         y += 110
     y += 40
     for text, font, colour in ((organiser, regular, (245, 190, 40)), (when, regular, (255, 255, 255)),
                                (place, small, (210, 225, 245))):
-        draw.text((80, y), text, font=font, fill=colour)
-        y += 80
+        for line in _wrap(text, font, WIDTH - 160, draw)[:2]:
+            draw.text((80, y), line, font=font, fill=colour)
+            y += 60
+        y += 20 if text else 0
     draw.rounded_rectangle([80, HEIGHT - 200, 560, HEIGHT - 110], radius=45, fill=(245, 190, 40))
     draw.text((120, HEIGHT - 180), "GRATIS · TERBUKA", font=small, fill=(10, 40, 90))
     out = io.BytesIO()

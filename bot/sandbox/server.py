@@ -23,9 +23,11 @@ from PIL import Image, UnidentifiedImageError
 from pydantic import SecretStr
 
 from bot.app import App
+from bot.chat.audiences import Audiences
 from bot.clock import MovableClock
 from bot.config import Settings
 from bot.domain.durations import format_duration
+from bot.domain.intake import Draft
 from bot.emulator.telegram import Message, SimChat, SimUser, TelegramEmulator
 from bot.flows.loader import load_flow
 from bot.handlers.line.webhook import WEBHOOK_PATH
@@ -45,6 +47,7 @@ STATIC = Path(__file__).parent / "static"
 LONG_POLL = 20.0  # seconds a state request waits for a change
 ANSWER_WAIT = 5.0  # seconds a tap waits for the bot's answer (the popup)
 SHOWN_REQUESTS = 8
+SAMPLE_NOTE = "Poster contoh · sandbox humas-bot"  # the small print of a drawn sample poster
 # Timers that will still fire: unfired, and set by the step the request is at now.
 LIVE = ("WHERE t.fired_at IS NULL AND r.status = 'active' AND t.step_id = r.step_id"
         " AND t.step_started_at = r.step_started_at")
@@ -71,7 +74,6 @@ class Sandbox:
         self.settings = settings
         self.app: App | None = None
         self.address = ""
-        self.poster = sample_poster()
         self.version = 0
         self._changed = asyncio.Event()
         self._timeline: dict[int, list[Message]] = defaultdict(list)  # every message, oldest first
@@ -165,16 +167,17 @@ class Sandbox:
         self._stop.set()
 
     async def _meet_people(self) -> None:
-        """Each person says /start; role holders get their roles, subscribers subscribe, and the
-        publishing role's holder registers the channel as a push-info target."""
+        """Each person gets their roles and says /start (so a holder hears what reaches them),
+        subscribers subscribe, and the channel, with the bot as its admin, becomes a push-info
+        target as `humas-bot targets add` makes one: set-up that posts nothing in the channel."""
         assert self.app is not None
         for person in self.people:
             if person.kind != "private":
                 continue
             user = self.emulator.user(person.chat_id, person.name, language_code="id")
-            await self._said(user, "/start")
             for role in person.roles:
                 await self.app.people.grant(role, "telegram", person.chat_id, by="sandbox")
+            await self._said(user, "/start")
             if person.key.startswith("subscriber"):
                 await self._subscribe(user, person)
         owner = self.emulator.user(publisher(self.flow, self.people).chat_id, "")
@@ -183,7 +186,8 @@ class Sandbox:
                 channel = self.emulator.channel(person.chat_id, person.name, username="infokampus_sandbox")
                 channel.add_member(owner, "creator")
                 channel.add_bot(admin=True, by=owner)
-                await self._said(owner, "/daftarkan", chat=channel)
+                await Audiences(self.app).register_target("telegram", person.chat_id, person.name, "channel",
+                                                          [], None, "id")
 
     async def _said(self, user: SimUser, text: str, chat: SimChat | None = None) -> Message:
         """Send, and wait for the bot's first answer in that chat."""
@@ -495,8 +499,35 @@ class Sandbox:
         return await self.line.content(request)
 
     async def _poster_image(self, request: web.Request) -> web.Response:
+        """The sample poster a person would send now (?chat=KEY; the client's by default)."""
         self._guard(request)
-        return web.Response(body=self.poster, content_type="image/jpeg")
+        key = request.query.get("chat", "client")
+        line_person = self.line_by_key.get(key)
+        person = self.by_key.get(key)
+        if line_person is not None:
+            poster = await self.poster_for("line", line_person.user_id)
+        elif person is not None:
+            poster = await self.poster_for("telegram", person.chat_id)
+        else:
+            raise web.HTTPNotFound(text="no such chat")
+        return web.Response(body=poster, content_type="image/jpeg")
+
+    async def poster_for(self, platform: str, external_id: str | int) -> bytes:
+        """The sample poster for what this person is working on: the title and organisation of
+        their form in progress; else the newest request's (a holder producing its poster); else
+        a placeholder naming the office."""
+        assert self.app is not None
+        async with self.app.db.reading() as tx:
+            repos = Repos(tx)
+            person = await repos.people.find_person(platform, external_id)
+            stored = await repos.drafts.get(person["id"]) if person else None
+            data = Draft.from_json(*stored).data if stored else {}
+            if not data.get("title"):
+                newest = await repos.requests.listing(limit=1)
+                data = newest[0].content.model_dump() if newest else {}
+        title = data.get("title") or "Acara Contoh"
+        organiser = data.get("organisation") or self.flow.office
+        return await asyncio.to_thread(sample_poster, title, organiser, "", SAMPLE_NOTE)
 
     async def _clock_action(self, request: web.Request) -> web.Response:
         self._guard(request, writing=True)
@@ -521,8 +552,9 @@ class Sandbox:
         self._guard(request, writing=True)
         line_person = self.line_by_key.get(request.match_info["key"])
         if line_person is not None and self.line is not None:
-            return await self.line.act(line_person, request.match_info["action"], await _json(request),
-                                       self.poster)
+            action = request.match_info["action"]
+            poster = await self.poster_for("line", line_person.user_id) if action == "poster" else b""
+            return await self.line.act(line_person, action, await _json(request), poster)
         person = self.by_key.get(request.match_info["key"])
         if person is None:
             raise web.HTTPNotFound(text="no such chat")
@@ -542,7 +574,7 @@ class Sandbox:
             self._pressed_keyboard(person.chat_id)
             await user.share_contact(person.phone, person.name)
         elif action == "poster":
-            await user.send_photo(self.poster)
+            await user.send_photo(await self.poster_for("telegram", person.chat_id))
         elif action == "file":
             await self._send_file(user, request)
         elif action == "tap":

@@ -22,6 +22,9 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]'")
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
+from bot.sandbox.poster import sample_poster  # noqa: E402
+from bot.sandbox.server import SAMPLE_NOTE  # noqa: E402
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -169,14 +172,15 @@ def in_a_week() -> str:
     return (datetime.now(ZoneInfo("Asia/Jakarta")) + timedelta(days=7)).strftime("%d-%m-%Y")
 
 
-def start_request(page: Page, command: str = "/ajukan"):
+def start_request(page: Page, command: str = "/ajukan", title: str = "Seminar Nasional Kesehatan",
+                  organisation: str = "BEM FK Universitas Jember"):
     """The first three answers (title, organisation, the sample poster); the bot's receipt of
     the poster, whose Lanjut goes on."""
     send(page, command)
     bot_says(page, "1. Apa judul acara")
-    send(page, "Seminar Nasional Kesehatan")
+    send(page, title)
     bot_says(page, "2. Nama institusi")
-    send(page, "BEM FK Universitas Jember")
+    send(page, organisation)
     bot_says(page, "3. Kirim poster")
     page.click("#attach")
     page.click('#attach-menu [data-action="poster"]')
@@ -216,9 +220,13 @@ def submit_as_client(page: Page) -> str:
 def test_a_whole_unej_request_played_through_the_page(sandbox, browser):
     page = page_at(browser, sandbox.url)
     # before anything: every person has said /start; subscribers chose; the channel is registered
+    # without a post in it (the sandbox's own set-up is not the office's publication)
     open_chat(page, "channel", "Info Kampus")
-    bot_says(page, "Info Kampus terdaftar sebagai tujuan push-info")
+    expect(page.locator("#messages .empty-chat")).to_contain_text("terdaftar sebagai tujuan push-info")
+    expect(page.locator("#messages .msg")).to_have_count(0)
     expect(page.locator("#composer")).to_be_hidden()
+    open_chat(page, "wakil_rektor_3", "Budi")  # a holder's /start said what will reach them
+    bot_says(page, "memegang peran Wakil Rektor III", "langkah 1/7 Wakil Rektor III menerima", "/antrian")
     open_chat(page, "subscriber1", "Rina")
     bot_says(page, "Pilihan saat ini: mahasiswa")
     expect(page.locator("#sop-body")).to_contain_text("Belum ada permohonan")
@@ -342,8 +350,13 @@ def test_the_page_works_at_a_phone_width(sandbox, browser):
     expect(page.locator("#list")).to_be_hidden()
     box = page.locator("#text").bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844
-    received = start_request(page)
-    photo = page.locator("#messages .msg.mine img.photo").bounding_box()
+    title, organisation = "Festival Budaya Nusantara", "UKM Seni Universitas Jember"
+    received = start_request(page, title=title, organisation=organisation)
+    sent = page.locator("#messages .msg.mine img.photo")
+    with urllib.request.urlopen(sandbox.url + sent.get_attribute("src").lstrip("/"), timeout=10) as image:
+        drawn = sample_poster(title, organisation, "", SAMPLE_NOTE)
+        assert image.read() == drawn, "the sample poster shows what the client typed"
+    photo = sent.bounding_box()
     assert photo and photo["x"] + photo["width"] <= 390
     no_sideways_scroll()
     tap(page, received, "Lanjut ➡️")
