@@ -196,6 +196,12 @@ class SimUser:
         }
         return await self.server._user_message(self, None, {"contact": contact})
 
+    async def edit(self, message: Message | int, text: str | None = None, **changes: Any) -> Message:
+        """Edit a message this user sent: new ``text`` (or caption, for a media message) and
+        any other ``changes`` (say ``link_preview_options``); the bot gets ``edited_message``.
+        With neither, the edit changes nothing the bot reads, as a link preview loading does."""
+        return await self.server._user_edit(self, message, text, changes)
+
     async def tap(self, message: Message | int, button_text: str) -> str:
         """Press an inline button of a bot message; returns the callback query id."""
         return await self.server._tap(self, message, button_text)
@@ -912,6 +918,59 @@ class TelegramEmulator:
         self._open_queries[query["id"]] = query
         self._push_update("callback_query", query)
         return query["id"]
+
+    async def _user_edit(self, user: SimUser, message: Message | int, text: str | None,
+                         changes: dict[str, Any]) -> Message:
+        message_id = message if isinstance(message, int) else message["message_id"]
+        chat_id = user.id if isinstance(message, int) else message["chat"]["id"]
+        stored = self._messages[chat_id].get(message_id)
+        if stored is None or stored.get("from", {}).get("id") != user.id:
+            raise LookupError(f"{user} sent no message {message_id} in chat {chat_id}")
+        if text is not None:
+            key = "caption" if "text" not in stored else "text"
+            entities = "caption_entities" if key == "caption" else "entities"
+            stored.pop(entities, None)
+            stored[key] = text
+            if text.startswith("/"):
+                command = text.split(maxsplit=1)[0]
+                stored[entities] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+        stored.update(changes)
+        stored["edit_date"] = int(time.time())
+        kind = "edited_channel_post" if stored["chat"]["type"] == "channel" else "edited_message"
+        self._push_update(kind, copy.deepcopy(stored))
+        await self._emit("incoming", stored)
+        return stored
+
+    def inject_update(self, kind: str, payload: dict[str, Any], *,
+                      files: dict[str, bytes] | None = None) -> int:
+        """Deliver an update of any kind, as a test built it: ``kind`` is an Update field
+        (``business_message``, ``inline_query``...) and ``payload`` its object. It must fit the
+        spec (else ValueError: a test bug). A private chat named in it is a Telegram user; a
+        private ``message`` makes its sender someone who wrote to the bot (so the bot may
+        answer); a callback query can be answered; ``files`` (file_id -> bytes) can be fetched
+        with getFile. Returns the update_id."""
+        spec_field = next((f for f in self.spec.types["Update"]["fields"] if f["name"] == kind), None)
+        if spec_field is None or kind == "update_id":
+            raise ValueError(f"{kind!r} is not a kind of Update in Bot API {self.spec.version}")
+        problem = self.spec.type_problem(payload, spec_field["types"], kind)
+        if problem:
+            raise ValueError(f"the {kind} update breaks the spec: {problem}")
+        chat = payload.get("chat") if isinstance(payload.get("chat"), dict) else None
+        if chat is not None and chat.get("type") == "private" and chat["id"] not in self.users:
+            self.user(chat["id"], chat.get("first_name") or "User")
+        sender = payload.get("from")
+        if kind == "callback_query":
+            self._open_queries[payload["id"]] = payload
+            message = payload.get("message")
+            chat = message["chat"] if isinstance(message, dict) and message.get("date") else None
+        if kind in ("message", "callback_query") and chat and chat.get("type") == "private" and sender:
+            # a private message is the user writing first; a button there, the bot having written
+            self.user(sender["id"], sender.get("first_name") or "User").started = True
+        for file_id, data in (files or {}).items():
+            digest = hashlib.sha1(data + file_id.encode()).hexdigest()
+            self.files[file_id] = StoredFile(file_id, digest[:16], data, f"injected/{digest}", "document")
+        self._push_update(kind, copy.deepcopy(payload))
+        return self._updates[-1]["update_id"]
 
     async def _api_answerCallbackQuery(self, call: _Call) -> bool:
         query_id = str(call.params["callback_query_id"])
