@@ -99,14 +99,43 @@ class Intake:
 
     # Answers ------------------------------------------------------------------------------
 
-    async def on_text(self, who: Who, text: str) -> list[Reply]:
+    async def on_text(self, who: Who, text: str, source: str | None = None) -> list[Reply]:
+        """A typed answer; `source` names the message (platform:id) if it can be edited later."""
         draft = await self._load(who.person_id)
         if draft is None:
             return [Reply(t("intake.nothing", who.lang))]
         if draft.question in (SUMMARY, CHOOSE_FIELD):
             return [Reply(t("rule.use_buttons", who.lang)), *self.ask(draft, who.lang)]
         new, problems = intake.answer_text(draft, self.flow, text, self._today())
+        new = intake.remember(new, source, draft.question, text)
         return await self._after(who, draft, new, problems)
+
+    async def on_edit(self, who: Who, source: str, text: str | None = None,
+                      file_id: str | None = None) -> list[Reply]:
+        """A message edited after it was sent: if it gave an answer still in the draft and now
+        says something else, that answer is corrected (checked as when first given) and the
+        bot says so. Any other edit (of a message that answered nothing, or that changes
+        nothing the answer came from, such as a link preview) gets no reply."""
+        draft = await self._load(who.person_id)
+        found = intake.source_of(draft, source) if draft is not None else None
+        if draft is None or found is None:
+            return []
+        name, given = found
+        now = file_id if name == "media" else text
+        if now is None or now.strip() == given.strip():
+            return []
+        label = t(f"field.{name}", who.lang)
+        if name == "media":  # a replaced photo: the new one is not downloaded here
+            return [Reply(t("intake.edit_media", who.lang)), *self.ask(draft, who.lang)]
+        new, problems = intake.correct(draft, self.flow, name, now, self._today())
+        if problems:
+            refusal = "\n".join(v.message(who.lang) for v in problems)
+            return [Reply(t("intake.edit_refused", who.lang, field=label, problems=refusal)),
+                    *self.ask(draft, who.lang)]
+        new = intake.remember(new, source, name, now)
+        await self._save(who, new)
+        return [Reply(t("intake.edit_corrected", who.lang, field=label, value=now.strip())),
+                *self.ask(new, who.lang)]
 
     async def current(self, who: Who) -> list[Reply]:
         """The question the draft is at, asked again (after an answer that was not one)."""
@@ -122,8 +151,10 @@ class Intake:
         new, problems = intake.answer_contact(draft, self.flow, contact)
         return await self._after(who, draft, new, problems)
 
-    async def on_file(self, who: Who, data: bytes, filename: str, mime: str) -> list[Reply]:
-        """A photo, an image sent as a file, or a video: checked, stored, added to the draft."""
+    async def on_file(self, who: Who, data: bytes, filename: str, mime: str,
+                      source: str | None = None, file_id: str = "") -> list[Reply]:
+        """A photo, an image sent as a file, or a video: checked, stored, added to the draft.
+        `source` names the message and `file_id` the file in it, for a later edit."""
         draft = await self._load(who.person_id)
         if draft is None:
             return [Reply(t("intake.nothing", who.lang))]
@@ -142,6 +173,7 @@ class Intake:
         new, problems = intake.add_media(draft, ref)
         if problems:
             return await self._after(who, draft, draft, problems)
+        new = intake.remember(new, source, "media", file_id)
         if ref.kind == "video":
             new, _ = intake.finish_media(new, self.flow)
             await self._save(who, new)

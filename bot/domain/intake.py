@@ -30,16 +30,20 @@ class Draft:
     data: dict = field(default_factory=dict)  # Content fields as JSON
     editing: bool = False  # after this answer, back to the summary
     code: str | None = None  # revising this returned request
+    # which message gave which answer, so that editing the message corrects the answer:
+    # message key -> {"field": the question it answered, "given": what it said then}
+    sources: dict = field(default_factory=dict)
 
     def content(self) -> Content:
         return Content.model_validate(self.data)
 
     def to_json(self) -> dict:
-        return {"data": self.data, "editing": self.editing, "code": self.code}
+        return {"data": self.data, "editing": self.editing, "code": self.code, "sources": self.sources}
 
     @classmethod
     def from_json(cls, question: str, stored: dict) -> Draft:
-        return cls(question, stored.get("data", {}), stored.get("editing", False), stored.get("code"))
+        return cls(question, stored.get("data", {}), stored.get("editing", False), stored.get("code"),
+                   stored.get("sources", {}))
 
 
 def fields_for(flow: Flow) -> tuple[str, ...]:
@@ -80,6 +84,33 @@ def answer_text(draft: Draft, flow: Flow, text: str, today: date) -> tuple[Draft
     if question in ("title", "organisation", "caption", "notes"):
         return answer_plain(draft, flow, question, text)
     return draft, [Violation("use_buttons", question)]
+
+
+def remember(draft: Draft, source: str | None, name: str, given: str) -> Draft:
+    """Note that message `source` gave the answer to `name`. A field has one such message
+    (the latest answer's); posters each have their own."""
+    if source is None:
+        return draft
+    sources = {k: v for k, v in draft.sources.items() if v["field"] != name or name == "media"}
+    if name == "media" and len(draft.data.get("media", [])) <= 1:  # the posters began again
+        sources = {k: v for k, v in sources.items() if v["field"] != "media"}
+    sources[source] = {"field": name, "given": given}
+    return replace(draft, sources=sources)
+
+
+def source_of(draft: Draft, source: str) -> tuple[str, str] | None:
+    """(field, what the message said then) if message `source` gave an answer still in the draft."""
+    entry = draft.sources.get(source)
+    return (entry["field"], entry["given"]) if entry else None
+
+
+def correct(draft: Draft, flow: Flow, name: str, text: str, today: date) -> tuple[Draft, list[Violation]]:
+    """`text` as the new answer to `name`, checked as it was when first given; the draft stays
+    at the question it was at. Violations leave the draft unchanged."""
+    new, problems = answer_text(replace(draft, question=name, editing=True), flow, text, today)
+    if problems:
+        return draft, problems
+    return replace(new, question=draft.question, editing=draft.editing), []
 
 
 def answer_plain(draft: Draft, flow: Flow, name: str, text: str) -> tuple[Draft, list[Violation]]:

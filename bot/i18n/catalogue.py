@@ -506,6 +506,21 @@ TEXTS: dict[str, tuple[str, str]] = {
         "📎 {name} tidak bisa dikirim lewat LINE; minta lewat Telegram atau kepada admin.",
         "📎 {name} cannot be sent on LINE; get it on Telegram or from the admin.",
     ),
+    "intake.edit_corrected": (
+        "✏️ Jawaban diperbarui sesuai pesan yang Anda sunting. {field}: {value}",
+        "✏️ Answer updated from the message you edited. {field}: {value}",
+    ),
+    "intake.edit_refused": (
+        "Pesan yang Anda sunting tidak dapat dipakai sebagai {field}, jadi jawaban sebelumnya tetap "
+        "dipakai:\n{problems}",
+        "The message you edited cannot be used as the {field}, so the earlier answer stays:\n{problems}",
+    ),
+    "intake.edit_media": (
+        "Poster tidak diganti lewat suntingan pesan; poster yang sudah diterima tetap dipakai. Untuk "
+        "menggantinya, pilih ✏️ Ubah → Poster/video di ringkasan.",
+        "A poster is not replaced by editing the message; the one received is kept. To replace it, "
+        "choose ✏️ Edit → Poster or video at the summary.",
+    ),
     "intake.contact_not_now": (
         "Kontak belum diminta; jawab dulu pertanyaan ini:",
         "No contact is asked for yet; please answer this question first:",
