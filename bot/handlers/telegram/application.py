@@ -12,6 +12,8 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BusinessConnectionHandler,
+    BusinessMessagesDeletedHandler,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -92,7 +94,10 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
     running = Running(application, notifier, TelegramBroadcaster(app, broadcast_bot))
     handlers = TelegramHandlers(app, notifier)
     app.db.watch_queue(on_change or running.wake)
-    private = filters.ChatType.PRIVATE
+    # New messages only: an edit is never a new answer or command (Telegram sends one even when
+    # just a link preview loads), and a Business chat's or a guest chat's message is not one
+    # written to this bot, although it can name the same private chat.
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     for name, method in (
         ("start", handlers.start),
         ("ajukan", handlers.submit),
@@ -109,7 +114,8 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
         ("utama", handlers.prefer),
     ):
         application.add_handler(CommandHandler(name, method, filters=private))
-    application.add_handler(CommandHandler("daftarkan", handlers.register, filters=filters.ChatType.GROUPS))
+    groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("daftarkan", handlers.register, filters=groups))
     channel_register = filters.UpdateType.CHANNEL_POST & filters.Regex(r"^/daftarkan(@\w+)?(\s|$)")
     application.add_handler(MessageHandler(channel_register, handlers.register))
     application.add_handler(CallbackQueryHandler(handlers.button))
@@ -117,6 +123,12 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL
     application.add_handler(MessageHandler(private & media, handlers.file))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.text))
+    edits = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
+    application.add_handler(MessageHandler(edits, handlers.edited))
+    # Telegram Business: deliberately not handled (see TelegramHandlers.ignore)
+    application.add_handler(MessageHandler(filters.UpdateType.BUSINESS_MESSAGES, handlers.ignore))
+    application.add_handler(BusinessConnectionHandler(handlers.ignore))
+    application.add_handler(BusinessMessagesDeletedHandler(handlers.ignore))
     application.add_error_handler(handlers.error)
     return running
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -52,9 +52,16 @@ class TelegramHandlers:
         return Who(person["id"], person["language"], PLATFORM)
 
     async def reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
-        chat_id = update.effective_chat.id
+        chat = update.effective_chat
+        if chat is None:  # nowhere to answer (a button under an inline-mode message)
+            return
         for item in replies:
-            await render.send(context.bot, self.app.files, chat_id, item)
+            await render.send(context.bot, self.app.files, chat.id, item)
+
+    async def ignore(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Updates the bot deliberately leaves alone: Telegram Business chats (a customer
+        writing to a business is not writing to this bot, and may never have started it)."""
+        log.debug("update %s ignored: %s", update.update_id, _kind(update))
 
     # Commands -----------------------------------------------------------------------------
 
@@ -155,12 +162,28 @@ class TelegramHandlers:
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not (who := await self.who(update)):
             return
-        text = update.effective_message.text or ""
+        message = update.effective_message
+        text = message.text or ""
         result = await self.approvals.on_text(who.person_id, who.lang, text, PLATFORM)
         if result is not None:
             await self.after_tap(update, context, result, who.lang)
             return
-        await self.reply(update, context, await self.intake.on_text(who, text))
+        await self.reply(update, context, await self.intake.on_text(who, text, _source(message)))
+
+    async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A message edited in the private chat: never a new answer. If it gave an intake
+        answer, the intake corrects that answer; any other edit changes nothing."""
+        message = update.edited_message
+        if not (message.text or message.photo or message.video or message.document):
+            return
+        if not (who := await self.who(update)):
+            return
+        if message.text is not None:
+            replies = await self.intake.on_edit(who, _source(message), text=message.text)
+        else:
+            item, _, _ = _attachment(message)
+            replies = await self.intake.on_edit(who, _source(message), file_id=item.file_unique_id)
+        await self.reply(update, context, replies)
 
     async def contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not (who := await self.who(update)):
@@ -191,12 +214,16 @@ class TelegramHandlers:
         if result is not None:
             await self.after_tap(update, context, result, who.lang)
             return
-        await self.reply(update, context, await self.intake.on_file(who, data, filename, mime))
+        replies = await self.intake.on_file(who, data, filename, mime, _source(message), item.file_unique_id)
+        await self.reply(update, context, replies)
 
     # Buttons ------------------------------------------------------------------------------
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
+        if query.message is None:  # under a message sent in inline mode: none of the bot's own
+            await _answer(query)
+            return
         who = await self.who(update)
         if who is None:
             await _answer(query)
@@ -205,8 +232,11 @@ class TelegramHandlers:
         if (index := decode_subscribe(data)) is not None:
             await _answer(query)
             menu = await self.audiences.toggle(
-                PLATFORM, query.message.chat_id, who.person_id, index, who.lang
+                PLATFORM, query.message.chat.id, who.person_id, index, who.lang
             )
+            if _tapped(query) is None:  # too old to edit: the menu comes again
+                await self.reply(update, context, [menu])
+                return
             await render.edit(context.bot, query.message.chat_id, query.message.message_id, False, menu)
             return
         if data.startswith("e|"):
@@ -227,7 +257,7 @@ class TelegramHandlers:
 
     async def _mark_tapped(self, query, result: TapResult, edited: list[dict], lang: str) -> None:
         """A card from /antrian is not a prompt the notifier knows: it says who decided too."""
-        if query is None or query.message is None:
+        if query is None or _tapped(query) is None:
             return
         tapped = {"chat_id": query.message.chat_id, "message_id": query.message.message_id,
                   "has_media": render.is_media(query.message)}
@@ -244,7 +274,7 @@ class TelegramHandlers:
         query = update.callback_query
         if query is not None:
             await _answer(query, result.popup[:200] or None)
-            if result.edit is not None:
+            if result.edit is not None and _tapped(query) is not None:
                 await render.edit(
                     context.bot,
                     query.message.chat_id,
@@ -269,6 +299,22 @@ async def _answer(query, text: str | None = None) -> None:
     """Stop the button's spinner; a slow or failed answer must not cancel the tap itself."""
     with contextlib.suppress(TelegramError):
         await query.answer(text)
+
+
+def _source(message: Message) -> str:
+    """The key an intake answer remembers its message by (message ids are per chat, and a
+    person's intake happens in their one private chat with the bot)."""
+    return f"{PLATFORM}:{message.message_id}"
+
+
+def _tapped(query) -> Message | None:
+    """The message whose button was pressed, if the bot can still see it (an inaccessible
+    one, date 0, is too old or deleted: it can be neither read nor edited)."""
+    return query.message if isinstance(query.message, Message) else None
+
+
+def _kind(update: Update) -> str:
+    return next((name for name in Update.ALL_TYPES if getattr(update, name, None) is not None), "?")
 
 
 def _attachment(message):
