@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     line_public_url: str | None = None  # https address of this server, for poster images on LINE
     line_host: str = "127.0.0.1"
     line_port: int = 8080
+    # images a LINE user sends as a link may be fetched from private addresses (an intranet)
+    line_fetch_private_urls: bool = False
 
     @field_validator("timezone")
     @classmethod

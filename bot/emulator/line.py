@@ -247,6 +247,16 @@ class LineUser:
         content["duration"] = duration_ms
         return await self._send(self.server.message_event(self, content), sign)
 
+    async def send_link(self, url: str, kind: str = "image", *, sign: Signing = "valid") -> int:
+        """An image or video sent from another service (a LIFF app, say): its contentProvider
+        is "external", the content API holds nothing for it, the bytes are at ``url``."""
+        content = {"type": kind, "id": self.server.new_message_id(), "quoteToken": _quote_token(),
+                   "contentProvider": {"type": "external", "originalContentUrl": url,
+                                       "previewImageUrl": url}}
+        if kind == "video":
+            content["duration"] = 5000
+        return await self._send(self.server.message_event(self, content), sign)
+
     async def postback(self, data: str, params: dict[str, str] | None = None, *,
                        sign: Signing = "valid") -> int:
         """A postback; ``params`` as a datetime picker sends them, e.g. {"date": "2026-11-28"}."""

@@ -521,6 +521,28 @@ TEXTS: dict[str, tuple[str, str]] = {
         "A poster is not replaced by editing the message; the one received is kept. To replace it, "
         "choose ✏️ Edit → Poster or video at the summary.",
     ),
+    "line.external_refused": (
+        "Gambar/video ini dikirim sebagai tautan ke {host}, dan bot tidak dapat mengambilnya: {reason} "
+        "Kirim file-nya langsung dari galeri ponsel.",
+        "This image or video came as a link to {host}, and the bot could not fetch it: {reason} "
+        "Send the file straight from your phone's gallery instead.",
+    ),
+    "line.external_not_web": (
+        "tautannya bukan alamat web (http/https).",
+        "the link is not a web address (http/https).",
+    ),
+    "line.external_private": (
+        "alamatnya di jaringan internal, yang tidak dibuka bot.",
+        "it points into a private network, which the bot does not open.",
+    ),
+    "line.external_too_big": (
+        "file-nya lebih dari {limit}.",
+        "the file is over {limit}.",
+    ),
+    "line.external_failed": (
+        "situsnya tidak menjawab dengan file ({detail}).",
+        "the site did not answer with the file ({detail}).",
+    ),
     "intake.contact_not_now": (
         "Kontak belum diminta; jawab dulu pertanyaan ini:",
         "No contact is asked for yet; please answer this question first:",

@@ -40,3 +40,9 @@ TELEGRAM_LOCAL_FILE_BYTES = 2000 * MB
 
 # LINE video message: MP4, 200 MB.
 LINE_VIDEO_MAX_BYTES = 200 * MB
+
+# An image or video a LINE user sent as a link (contentProvider "external"), which the bot
+# fetches itself: no bigger than the largest poster the bot takes from Telegram, or the
+# largest video LINE itself carries.
+EXTERNAL_IMAGE_MAX_BYTES = TELEGRAM_CLOUD_DOWNLOAD_BYTES
+EXTERNAL_VIDEO_MAX_BYTES = LINE_VIDEO_MAX_BYTES

@@ -44,8 +44,10 @@ from bot.chat.reports import Reports
 from bot.chat.welcome import welcome
 from bot.domain.rules import format_date
 from bot.handlers.line import render
+from bot.handlers.line.external import ExternalRefused, fetch_external
 from bot.handlers.line.sender import PLATFORM, LineSender
 from bot.i18n import pick_language, t
+from bot.media.limits import EXTERNAL_IMAGE_MAX_BYTES, EXTERNAL_VIDEO_MAX_BYTES
 from bot.services.people import PLATFORMS
 from storage.repositories import Repos
 
@@ -93,8 +95,13 @@ class LineHandlers:
     # One event ------------------------------------------------------------------------------
 
     async def handle(self, event: Event, received_at: float) -> None:
-        """Answer one event (once: a redelivered one is recognised by its webhookEventId)."""
+        """Answer one event (once: a redelivered one is recognised by its webhookEventId).
+        Event types the bot has nothing to do with (unsend, beacon, membership, module,
+        delivery...) are left alone, and so is every event in standby mode, when another
+        channel (a module) has the chat: the bot must not answer then."""
         source = getattr(event, "source", None)
+        if not isinstance(event, HANDLED) or _mode(event) == "standby":
+            return
         if isinstance(source, GroupSource | RoomSource):
             await self.in_group(event, source, received_at)
             return
@@ -241,7 +248,10 @@ class LineHandlers:
             isinstance(message, FileMessageContent) and not guessed.startswith(IMAGE_OR_VIDEO)
         ):
             return [Reply(t("intake.unsupported_file", who.lang, name=filename, mime=guessed or "?"))]
-        data, mime = await self.content(message)
+        try:
+            data, mime = await self.content(message)
+        except ExternalRefused as refused:
+            return [Reply(refused.message(who.lang)), *await self.intake.current(who)]
         mime = mime if mime.startswith(IMAGE_OR_VIDEO) else guessed or mime
         result = await self.approvals.on_file(who.person_id, who.lang, data, filename, mime, PLATFORM)
         if result is not None:
@@ -250,7 +260,13 @@ class LineHandlers:
 
     async def content(self, message) -> tuple[bytes, str]:
         """The bytes a user sent, and their content type. A video is fetched once LINE has
-        finished converting it."""
+        finished converting it; media sent as a link, from the link (or ExternalRefused)."""
+        provider = getattr(message, "content_provider", None)
+        if provider is not None and provider.type == "external":
+            video = isinstance(message, VideoMessageContent)
+            cap = EXTERNAL_VIDEO_MAX_BYTES if video else EXTERNAL_IMAGE_MAX_BYTES
+            return await fetch_external(provider.original_content_url or "", cap,
+                                        allow_private=self.app.settings.line_fetch_private_urls)
         if isinstance(message, VideoMessageContent):
             for _ in range(TRANSCODING_TRIES):
                 status = await self.blob.get_message_content_transcoding_by_message_id(message.id)
@@ -299,6 +315,14 @@ class LineHandlers:
             log.info("no LINE profile for %s: %s", user_id, exc.status)
             return "", None
         return profile.display_name or "", profile.language
+
+
+HANDLED = (FollowEvent, UnfollowEvent, PostbackEvent, MessageEvent)
+
+
+def _mode(event: Event) -> str:
+    mode = getattr(event, "mode", None)
+    return str(getattr(mode, "value", mode) or "active")
 
 
 def tap_replies(result: TapResult) -> list[Reply]:

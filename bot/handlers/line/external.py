@@ -1,0 +1,100 @@
+"""An image or video a LINE user sent from elsewhere: its message's contentProvider is
+"external", LINE's content API holds nothing for it (it would answer 404), and the bytes
+are at originalContentUrl (a LIFF app or another service sent the message for the user).
+
+Fetched, because a poster is a poster wherever it lives, under rules that keep one link
+from costing the bot more than a file sent straight would:
+
+- http and https only, at most MAX_REDIRECTS redirects, each one checked again;
+- not into a private network (loopback, 10/8, 192.168/16, link-local, ...): the link comes
+  from a user, and the bot must not become their way into the office's own servers. An
+  office that does serve media from its intranet sets HUMAS_LINE_FETCH_PRIVATE_URLS;
+- a declared Content-Length over the cap is refused before a byte is read, and the body is
+  read in chunks with a hard cap, so a server that never ends (or lies) costs at most the cap;
+- a total time limit.
+
+Anything that fails is an ExternalRefused with the reason in the person's language, never
+an exception that reaches the log as an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+
+from bot.i18n import t
+from bot.media.issues import mb_en, mb_id
+
+MAX_REDIRECTS = 3
+TIMEOUT_SECONDS = 60.0
+CHUNK = 256 * 1024
+
+
+class ExternalRefused(Exception):
+    """Why the file behind a link was not taken; `message(lang)` says it to the person."""
+
+    def __init__(self, url: str, key: str, **params: object) -> None:
+        super().__init__(f"{key} {url}")
+        self.host = urlsplit(url).hostname or url[:60]
+        self.key = key
+        self.params = params
+
+    def message(self, lang: str) -> str:
+        params = dict(self.params)
+        if "limit" in params:
+            size = int(params["limit"])  # type: ignore[call-overload]
+            params["limit"] = mb_en(size) if lang == "en" else mb_id(size)
+        reason = t(self.key, lang, **params)
+        return t("line.external_refused", lang, host=self.host, reason=reason)
+
+
+async def fetch_external(url: str, cap: int, *, allow_private: bool = False,
+                         timeout: float = TIMEOUT_SECONDS) -> tuple[bytes, str]:  # noqa: ASYNC109
+    """The bytes at `url` and their content type, at most `cap` bytes; else ExternalRefused."""
+    limit = aiohttp.ClientTimeout(total=timeout)
+    try:
+        async with aiohttp.ClientSession(timeout=limit, trust_env=True) as session:
+            for _ in range(MAX_REDIRECTS + 1):
+                await _check_address(url, allow_private)
+                async with session.get(url, allow_redirects=False) as response:
+                    if response.status in (301, 302, 303, 307, 308) and "Location" in response.headers:
+                        url = urljoin(url, response.headers["Location"])
+                        continue
+                    return await _body(url, response, cap)
+    except (aiohttp.ClientError, TimeoutError, UnicodeError, ValueError) as exc:
+        raise ExternalRefused(url, "line.external_failed", detail=type(exc).__name__) from exc
+    raise ExternalRefused(url, "line.external_failed", detail="redirects")
+
+
+async def _body(url: str, response: aiohttp.ClientResponse, cap: int) -> tuple[bytes, str]:
+    if response.status != 200:
+        raise ExternalRefused(url, "line.external_failed", detail=f"HTTP {response.status}")
+    if (response.content_length or 0) > cap:
+        raise ExternalRefused(url, "line.external_too_big", limit=cap)
+    data = bytearray()
+    async for chunk in response.content.iter_chunked(CHUNK):
+        data += chunk
+        if len(data) > cap:
+            raise ExternalRefused(url, "line.external_too_big", limit=cap)
+    return bytes(data), response.headers.get("Content-Type", "").split(";")[0].strip()
+
+
+async def _check_address(url: str, allow_private: bool) -> None:
+    """A web address, and (unless allowed) one whose host is on the public internet."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ExternalRefused(url, "line.external_not_web")
+    if allow_private:
+        return
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(
+            parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ExternalRefused(url, "line.external_failed", detail="DNS") from exc
+    for *_, address in found:
+        if not ipaddress.ip_address(address[0].split("%")[0]).is_global:
+            raise ExternalRefused(url, "line.external_private")
