@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.domain.flow import Flow
-from bot.domain.worktime import Calendar, parse_hours, read_holidays
+from bot.domain.worktime import flow_calendar, read_holidays
 from bot.flows.loader import load_flow
 from bot.services.people import PeopleServices
 from bot.services.publishing import Publishing
@@ -32,8 +32,8 @@ class App:
         flow = load_flow(settings.flow, settings.flows_dir)
         db = await Database.open(settings.database)
         clock = clock or SystemClock()
-        calendar = Calendar(settings.zone, parse_hours(flow.working_hours), frozenset(flow.working_days),
-                            read_holidays(settings.holidays_file))
+        calendar = flow_calendar(flow.working_hours, flow.working_days, settings.zone,
+                                 read_holidays(settings.holidays_file))
         requests = RequestServices(db, flow, clock, settings.zone, calendar)
         return cls(
             settings=settings, db=db, flow=flow, files=FileStore.beside(settings.database),

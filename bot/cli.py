@@ -109,13 +109,17 @@ async def cmd_archive(args: argparse.Namespace, app: App) -> None:
     from bot.services.archive import Archive
     from bot.services.requests import UnknownRequest
 
-    archive = Archive(app.db, app.flow, app.files, app.settings.zone)
+    archive = Archive(app.db, app.flow, app.files, app.settings.zone, app.requests.calendar)
     try:
         if args.action == "record":  # the printable SOP record alone, as the paper sheet was
+            suffix = ".pdf" if args.pdf else ".html"
             path = Path(args.out)
-            path = path / f"{args.code}.html" if path.suffix != ".html" else path
+            path = path / f"{args.code}{suffix}" if path.suffix != suffix else path
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(await archive.record_page(args.code), encoding="utf-8")
+            if args.pdf:
+                path.write_bytes(await archive.record_pdf(args.code))
+            else:
+                path.write_text(await archive.record_page(args.code), encoding="utf-8")
         else:
             path = await archive.export(args.code, Path(args.out))
     except UnknownRequest:
@@ -267,9 +271,10 @@ def parser() -> argparse.ArgumentParser:
     targets.set_defaults(func=with_app(cmd_targets))
 
     archive = sub.add_parser("archive", help="export a request's archive, or print its SOP record")
-    archive.add_argument("action", choices=["export", "record"], help="export: the zip; record: the HTML")
+    archive.add_argument("action", choices=["export", "record"], help="export: the zip (with record.html and record.pdf); record: the SOP record alone")
     archive.add_argument("code")
-    archive.add_argument("--out", default=".", help="folder or .zip path (default: here)")
+    archive.add_argument("--out", default=".", help="folder, or a .zip / .html / .pdf path (default: here)")
+    archive.add_argument("--pdf", action="store_true", help="record: the A4 PDF to print and sign")
     archive.set_defaults(func=with_app(cmd_archive))
 
     report = sub.add_parser("report", help="monev: chart, CSV and summary of a period (default: last month)")

@@ -225,11 +225,12 @@ class Requests:
         now = utcnow_text()
         request_id = await self.tx.execute(
             "INSERT INTO requests (code, flow, requester_id, version, status, step_id,"
-            " step_started_at, step_due_at, returned_from, audiences, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " step_started_at, step_due_at, returned_from, audiences, created_at, updated_at,"
+            " submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (state.code, state.flow, state.requester_id, state.version, state.status,
              state.step_id, utc_text(state.step_started_at), _iso(state.step_due_at),
-             state.returned_from, json.dumps(state.audiences), now, now),
+             state.returned_from, json.dumps(state.audiences), now, now,
+             utc_text(state.step_started_at)),
         )
         await self._add_version(request_id, state, created_by)
         return request_id
@@ -309,6 +310,11 @@ def _iso(moment: datetime | None) -> str | None:
     return utc_text(moment) if moment else None
 
 
+def request_state(row) -> RequestState:
+    """A requests row joined with its current version's `content`."""
+    return _state(row)
+
+
 def _state(row) -> RequestState:
     return RequestState(
         code=row["code"], flow=row["flow"], requester_id=row["requester_id"],
@@ -366,14 +372,16 @@ class Audit:
             " LEFT JOIN people p ON p.id = a.actor_id WHERE r.code = ? ORDER BY a.id",
             (code,),
         )
-        return [
-            AuditEntry(
-                row["act"], row["step_id"], row["version"], row["actor_id"], row["actor_name"] or "",
-                row["role"], row["channel"], row["note"], json.loads(row["data"]),
-                datetime.fromisoformat(row["at"]),
-            )
-            for row in rows
-        ]
+        return [audit_entry(row) for row in rows]
+
+
+def audit_entry(row) -> AuditEntry:
+    """An audit_log row (with the actor's name as `actor_name`) as an AuditEntry."""
+    return AuditEntry(
+        row["act"], row["step_id"], row["version"], row["actor_id"], row["actor_name"] or "",
+        row["role"], row["channel"], row["note"], json.loads(row["data"]),
+        datetime.fromisoformat(row["at"]),
+    )
 
 
 class Outbox:

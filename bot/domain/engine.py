@@ -143,6 +143,8 @@ def apply(flow: Flow, state: RequestState, action: Action, actor: Actor, now: da
     if action.act == Act.UPLOAD:
         state = _with_media(state, action.media)
     data = {"channels": list(action.channels)} if action.channels else {}
+    if state.step_due_at is not None:  # the deadline this act is judged by, as it stood
+        data["step_due_at"] = state.step_due_at.isoformat()
     data |= action.data
     event = Event(action.act, step.id, state.version, actor.person_id, step.role, now, action.note, data)
     if action.act == Act.REJECT:

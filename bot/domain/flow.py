@@ -16,6 +16,7 @@ from bot.domain.durations import parse_duration
 
 REQUESTER = "requester"  # pseudo-role: whoever submitted the request
 REJECT = "reject"  # branch target: the request ends rejected
+NOBODY = "none"  # escalate_to: the top of the hierarchy; no one above hears of lateness
 
 
 class Kind(StrEnum):
@@ -49,6 +50,7 @@ class Role(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
     name: Text
+    reports_to: str | None = None  # the role directly above it: where its lateness escalates
 
 
 class Step(BaseModel):
@@ -68,6 +70,9 @@ class Step(BaseModel):
     resume_at: str | None = None  # where a resubmitted version re-enters (default: this step)
     scope: Literal["request", "procedure"] = "request"  # procedure rows are not per request
     platform: Literal["telegram", "line"] | None = None  # where the step must happen (ISMKI: LINE)
+    escalate_to: str | None = None  # who hears when it is late: a role, or "none" (default: above)
+    records: list[Literal["findings", "actions"]] = Field(  # evaluate rows: what the cycle records
+        default_factory=lambda: ["findings", "actions"])
 
     @field_validator("standard", mode="before")
     @classmethod
@@ -137,6 +142,7 @@ class Flow(BaseModel):
     title: Text
     office: str
     source: str = ""  # the SOP document it follows
+    sop_number: str = ""  # the SOP's own number, printed on the record (e.g. "OT.02.02/1/229/2022")
     roles: list[Role]
     steps: list[Step]
     rules: Rules = Field(default_factory=Rules)
@@ -146,6 +152,15 @@ class Flow(BaseModel):
     report_to: str | None = None  # role that receives the monthly monev report
     auto_archive: bool = False  # archive by itself after publication
     reminder_share: float = Field(0.75, gt=0, lt=1)  # remind holders at this share of a standard
+    # after the holder's deadline notice, how long (working time) before the one above hears
+    escalation_grace: timedelta = timedelta(minutes=30)
+
+    @field_validator("escalation_grace", mode="before")
+    @classmethod
+    def _parse_grace(cls, value: object) -> object:
+        if value in ("0", 0):
+            return timedelta(0)
+        return parse_duration(value) if isinstance(value, str) else value
 
     @field_validator("working_hours")
     @classmethod
@@ -173,7 +188,30 @@ class Flow(BaseModel):
         for role in (self.supervisor, self.report_to):
             if role and role not in role_ids:
                 raise ValueError(f"unknown role {role!r}")
+        _check_hierarchy(self.roles)
+        for step in self.steps:
+            if step.escalate_to not in (None, NOBODY, *self.role_ids):
+                raise ValueError(f"step {step.id!r}: escalate_to names unknown role {step.escalate_to!r}")
         return self
+
+    def escalation_role(self, step: Step, fallback: str) -> str | None:
+        """Who hears that `step` is late: the step's own `escalate_to`, else the role its role
+        reports to, else the flow's supervisor, else `fallback` (the admin); None when that is
+        the step's own role (the top of the hierarchy) or the flow says "none"."""
+        if step.escalate_to is not None:
+            return None if step.escalate_to == NOBODY else step.escalate_to
+        above = next((role.reports_to for role in self.roles if role.id == step.role), None)
+        target = above or self.supervisor or fallback
+        return None if target == step.role else target
+
+    def above(self, role_id: str) -> list[str]:
+        """The roles above `role_id`, nearest first, by `reports_to`."""
+        chain, by_id = [], {role.id: role for role in self.roles}
+        current = by_id.get(role_id)
+        while current is not None and current.reports_to:
+            chain.append(current.reports_to)
+            current = by_id.get(current.reports_to)
+        return chain
 
     @property
     def request_steps(self) -> list[Step]:
@@ -202,6 +240,20 @@ class Flow(BaseModel):
             if role.id == role_id:
                 return role.name.get(lang)
         return "Pemohon" if lang == "id" else "Requester"
+
+
+def _check_hierarchy(roles: list[Role]) -> None:
+    """`reports_to` names a known role, and following it never comes back."""
+    by_id = {role.id: role for role in roles}
+    for role in roles:
+        seen, current = {role.id}, role
+        while current.reports_to:
+            if current.reports_to not in by_id:
+                raise ValueError(f"role {current.id!r}: reports_to names unknown role {current.reports_to!r}")
+            if current.reports_to in seen:
+                raise ValueError(f"role {role.id!r}: reports_to goes round in a circle")
+            seen.add(current.reports_to)
+            current = by_id[current.reports_to]
 
 
 def _check_step(step: Step, role_ids: set[str], step_ids: set[str]) -> None:

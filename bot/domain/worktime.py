@@ -51,6 +51,25 @@ def add_working_time(start: datetime, amount: timedelta, calendar: Calendar) -> 
     raise ValueError("the calendar has no working days")
 
 
+def working_between(start: datetime, end: datetime, calendar: Calendar) -> timedelta:
+    """Working time from `start` to `end` (zero if `end` is not after `start`): how long a step
+    took, or how late it was, counted as its standard is."""
+    if end <= start:
+        return timedelta(0)
+    if calendar.hours is None and calendar.days == ALL_DAYS and not calendar.holidays:
+        return end - start
+    moment, end = start.astimezone(calendar.zone), end.astimezone(calendar.zone)
+    total = timedelta(0)
+    while moment < end:
+        day = moment.date()
+        if calendar.works_on(day):
+            opened = max(moment, calendar.opening(day))
+            closed = min(end, calendar.closing(day))
+            total += max(closed - opened, timedelta(0))
+        moment = calendar.opening(day + timedelta(days=1))
+    return total
+
+
 def parse_hours(text: str | None) -> tuple[time, time] | None:
     if not text:
         return None
@@ -72,3 +91,9 @@ def read_holidays(path: Path | None) -> frozenset[date]:
         except ValueError as exc:
             raise ValueError(f"{path}:{number}: not a date (use YYYY-MM-DD): {text!r}") from exc
     return frozenset(days)
+
+
+def flow_calendar(working_hours: str | None, working_days: list[int], zone: ZoneInfo,
+                  holidays: frozenset[date] = frozenset()) -> Calendar:
+    """The calendar a flow counts its standards in (`Flow.working_hours`, `working_days`)."""
+    return Calendar(zone, parse_hours(working_hours), frozenset(working_days), holidays)

@@ -4,6 +4,7 @@ HTML record of its path through the SOP."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
 import json
@@ -15,64 +16,44 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.durations import format_duration
 from bot.domain.flow import Flow
+from bot.domain.record import StepRecord, sop_record
 from bot.domain.request import Content, RequestState
+from bot.domain.worktime import Calendar, flow_calendar
+from bot.i18n import TEXTS, t
 from bot.services.requests import UnknownRequest
 from storage.db import Database
 from storage.files import FileStore
 from storage.repositories import AuditEntry, Repos
 
 
-@dataclass(frozen=True)
-class StepRecord:
-    """One row of the request's actual path: a step, who acted, when, and how long it took."""
-
-    number: int
-    step_id: str
-    name: str
-    role: str
-    actor: str
-    act: str
-    started: datetime
-    finished: datetime
-    standard_seconds: int | None
-    note: str
-
-    @property
-    def seconds(self) -> int:
-        return int((self.finished - self.started).total_seconds())
-
-    @property
-    def on_time(self) -> bool | None:
-        return None if self.standard_seconds is None else self.seconds <= self.standard_seconds
+def act_label(act: str, lang: str = "id") -> str:
+    """The act as the record names it: "Disetujui", "Eskalasi keterlambatan"..."""
+    key = f"act.{act}"
+    return t(key, lang) if key in TEXTS else act
 
 
-def sop_path(flow: Flow, created: datetime, events: list[AuditEntry]) -> list[StepRecord]:
-    """Each step action, timed from the previous one (the moment the step started)."""
-    records, started = [], created
-    numbers = {step.id: i for i, step in enumerate(flow.request_steps, start=1)}
-    for event in events:
-        if event.act == "evidence" or event.step_id not in numbers:
-            continue
-        step = flow.step(event.step_id)
-        # a (re)submission is the requester's time, not the step's: no standard to judge it by
-        standard = int(step.standard.total_seconds()) if step.standard and event.act != "submit" else None
-        role = "sistem" if event.role == "system" else flow.role_name(event.role)
-        records.append(
-            StepRecord(
-                numbers[step.id],
-                step.id,
-                step.name.id,
-                role,
-                event.actor_name or "-",
-                event.act,
-                started,
-                event.at,
-                standard,
-                event.note,
-            )
-        )
-        started = event.at
-    return records
+def verdict(record: StepRecord, lang: str = "id") -> str:
+    """"tepat waktu", "terlambat 1 jam 5 menit", or "-" for what is not judged."""
+    if record.on_time is None:
+        return "-"
+    if record.on_time:
+        return t("record.on_time", lang)
+    return t("record.late", lang, by=format_duration(timedelta(seconds=record.late_seconds or 0), lang))
+
+
+def sheet_rows(record: list[StepRecord], zone: ZoneInfo, lang: str = "id") -> list[list[str]]:
+    """No, step, role, name, act, standard, deadline, done, working time, verdict, note: the
+    columns the HTML page and the PDF share."""
+    def local(moment: datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%d-%m-%Y %H.%M") if moment else "-"
+
+    return [
+        [str(r.number), r.name, r.role, r.actor, act_label(r.act, lang),
+         format_duration(_delta(r.standard_seconds), lang), local(r.due), local(r.finished),
+         format_duration(_delta(r.worked_seconds), lang) if r.worked_seconds is not None else "-",
+         verdict(r, lang), r.note]
+        for r in record
+    ]
 
 
 @dataclass
@@ -81,6 +62,7 @@ class Archive:
     flow: Flow
     files: FileStore
     zone: ZoneInfo
+    calendar: Calendar | None = None  # the flow's working time (default: its hours and days)
 
     async def _load(self, code: str) -> tuple[RequestState, list, list[AuditEntry], list[dict]]:
         """The request, its versions, its audit events and its deliveries."""
@@ -96,7 +78,8 @@ class Archive:
         return state, versions, events, deliveries
 
     def _record(self, state: RequestState, events: list[AuditEntry]) -> list[StepRecord]:
-        return sop_path(self.flow, events[0].at if events else state.step_started_at, events)
+        calendar = self.calendar or flow_calendar(self.flow.working_hours, self.flow.working_days, self.zone)
+        return sop_record(self.flow, calendar, events)
 
     async def export(self, code: str, target: Path) -> Path:
         """Write CODE.zip into `target` (a folder, or a file path ending in .zip)."""
@@ -110,12 +93,14 @@ class Archive:
             name = f"caption-v{version}.txt"
             entries[name], files[name] = caption, hashlib.sha256(caption).hexdigest()
         record = self._record(state, events)
+        pdf = await asyncio.to_thread(self._pdf, state, events)
         manifest = self._manifest(state, versions, events, deliveries, files, entries, record)
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in entries.items():
                 archive.writestr(name, data)
             archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
             archive.writestr("record.html", self._html(state.code, versions[-1][1], record, deliveries))
+            archive.writestr("record.pdf", pdf)
         return path
 
     def _manifest(self, state, versions, events, deliveries, files, entries, record) -> dict:
@@ -162,9 +147,14 @@ class Archive:
                     "step": r.step_id,
                     "actor": r.actor,
                     "act": r.act,
-                    "seconds": r.seconds,
+                    "started": r.started.isoformat() if r.started else None,
+                    "done": r.finished.isoformat(),
+                    "due": r.due.isoformat() if r.due else None,
+                    "seconds": r.worked_seconds,
                     "standard_seconds": r.standard_seconds,
                     "on_time": r.on_time,
+                    "late_seconds": r.late_seconds,
+                    "system": r.system,
                 }
                 for r in record
             ],
@@ -175,20 +165,23 @@ class Archive:
         state, _, events, deliveries = await self._load(code)
         return self._html(code, state.content, self._record(state, events), deliveries)
 
-    def _html(self, code: str, content: Content, record: list[StepRecord], deliveries: list[dict]) -> str:
-        def local(moment: datetime) -> str:
-            return moment.astimezone(self.zone).strftime("%d-%m-%Y %H.%M")
+    async def record_pdf(self, code: str) -> bytes:
+        """The SOP record as an A4 PDF to print and sign (bot/reports/record_pdf.py)."""
+        state, _, events, _ = await self._load(code)
+        return await asyncio.to_thread(self._pdf, state, events)
 
+    def _pdf(self, state: RequestState, events: list[AuditEntry]) -> bytes:
+        from bot.reports.record_pdf import render_record
+
+        return render_record(self.flow, state, self._record(state, events), self.zone,
+                             events[0].at if events else state.step_started_at)
+
+    def _html(self, code: str, content: Content, record: list[StepRecord], deliveries: list[dict]) -> str:
+        needs = [(self.flow.step(r.step_id).needs or "-", self.flow.step(r.step_id).output or "-")
+                 for r in record]
         rows = "".join(
-            f"<tr><td>{r.number}</td><td>{_e(r.name)}</td><td>{_e(r.role)}</td><td>{_e(r.actor)}</td>"
-            f"<td>{_e(r.act)}</td><td>{local(r.finished)}</td>"
-            f"<td>{format_duration(_delta(r.standard_seconds))}</td>"
-            f"<td>{format_duration(_delta(r.seconds))}</td>"
-            f"<td>{'-' if r.on_time is None else ('tepat waktu' if r.on_time else 'terlambat')}</td>"
-            f"<td>{_e(self.flow.step(r.step_id).needs or '-')}</td>"
-            f"<td>{_e(self.flow.step(r.step_id).output or '-')}</td>"
-            f"<td>{_e(r.note)}</td></tr>"
-            for r in record
+            "<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in [*row[:10], *extra, row[10]]) + "</tr>"
+            for row, extra in zip(sheet_rows(record, self.zone), needs, strict=True)
         )
         sent = sum(1 for d in deliveries if d["status"] == "sent")
         return _PAGE.format(
@@ -229,8 +222,8 @@ td,th{{border:1px solid #999;padding:4px 8px;vertical-align:top}}th{{background:
 </head><body>
 <h1>{code}</h1><p>{subject}</p><p>{office}: {title}</p>
 <table><tr><th>No</th><th>Kegiatan</th><th>Pelaksana</th><th>Nama</th><th>Tindakan</th>
-<th>Waktu</th><th>Mutu baku</th><th>Waktu aktual</th><th>Ketepatan</th><th>Kelengkapan</th>
-<th>Output</th><th>Catatan</th></tr>
+<th>Mutu baku</th><th>Batas waktu</th><th>Selesai</th><th>Waktu kerja</th><th>Ketepatan</th>
+<th>Kelengkapan</th><th>Output</th><th>Catatan</th></tr>
 {rows}</table>
 <p>Penyebaran: {sent} dari {total} penerima terkirim.</p>
 </body></html>

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.domain.engine import Event
 from bot.domain.flow import Flow
+from bot.domain.worktime import Calendar, working_between
 from bot.i18n import t
 from bot.services.people import ADMIN
 from bot.waiting import rest
@@ -33,6 +34,7 @@ class Deadlines:
     flow: Flow
     clock: Clock
     monthly: Callable[[datetime], Awaitable[int]] | None = None  # queues the monthly monev report
+    calendar: Calendar | None = None  # the flow's working time: how late an escalated step is
     poll: float = MAX_SLEEP
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -79,7 +81,9 @@ class Deadlines:
             if not await repos.timers.fire(timer["id"], "sent" if current else "moot") or not current:
                 return 0
             step = self.flow.step(timer["step_id"])
-            role = step.role if timer["kind"] != "escalate" else (self.flow.supervisor or ADMIN)
+            role = step.role if timer["kind"] != "escalate" else self.flow.escalation_role(step, ADMIN)
+            if role is None:  # the top of the hierarchy: a timer from before the flow said so
+                return 0
             payload = {"kind": "reminder" if timer["kind"] != "escalate" else "escalation",
                        "code": timer["code"], "step_id": step.id, "role": step.role, "act": timer["kind"],
                        "note": "", "due_at": state.step_due_at.isoformat() if state.step_due_at else ""}
@@ -87,13 +91,16 @@ class Deadlines:
             if role == "requester":
                 recipients = [state.requester_id]
             if timer["kind"] == "escalate":
-                late = now - (state.step_due_at or now)
+                late = self._late(state.step_due_at or now, now)
                 await repos.audit.append(timer["request_id"], Event(
                     "escalate", step.id, state.version, None, "system", now,
                     t("timer.late_note", "id", minutes=_minutes(late)), {"to_role": role}))
             for person_id in recipients:
                 await repos.outbox.add(timer["request_id"], "notice", person_id, payload, now)
         return 1
+
+    def _late(self, due: datetime, now: datetime) -> timedelta:
+        return working_between(due, now, self.calendar) if self.calendar else max(now - due, timedelta(0))
 
 
 def _minutes(delta: timedelta) -> int:

@@ -1,13 +1,16 @@
 """Monev (monitoring and evaluation): how the requests submitted in a period fared against the
 SOP's time standards (*Mutu Baku*), for the office head's monthly report.
 
-A request belongs to the period of its submission (its first audit event), in local dates,
+A request belongs to the period of its submission (`requests.submitted_at`), in local dates,
 both ends included; everything that happened to it since counts, even after the period.
-Actual times come from `archive.sop_path`: each action timed from the previous one.
+Times come from `bot.domain.record.sop_record`: each act timed in the flow's working time from
+the previous act by a person, and on time when done by the step's deadline; late by the
+working time past it.
 
 Which actions are timed: the step's own acts (forward, reject, return) by its role. Not
 timed: submissions and resubmissions (the bot sees when a version arrives, not how long it
-took to make), cancellations, and acts by the system.
+took to make), cancellations, and acts by the system (an escalation neither counts nor
+restarts the step's clock).
 
 Percentiles use the nearest-rank method: the P-th percentile of N sorted values is the value
 at rank ceil(P * N / 100), counting from 1; the median is the 50th. Always an observed time.
@@ -24,17 +27,20 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.dates import long_date
-from bot.domain.engine import Act, allowed_acts
-from bot.domain.flow import Flow, Step, Text
+from bot.domain.engine import Act
+from bot.domain.flow import Flow, Text
+from bot.domain.record import StepRecord, sop_record
 from bot.domain.request import RequestState, Status
-from bot.services.archive import StepRecord, sop_path
+from bot.domain.worktime import Calendar, flow_calendar
+from bot.services.evaluation import ActionStatus, Evaluations
 from storage.db import Database
-from storage.repositories import AuditEntry, Repos
+from storage.report_repos import ReportRepo
+from storage.repositories import AuditEntry
 
 DELIVERY_STATES = ("sent", "failed", "unknown")
 GOOD_SHARE, FAIR_SHARE = 0.8, 0.5  # on-time share: green from 80%, amber from 50%, red below
 CSV_HEADER = ["no", "step", "role", "count", "median_minutes", "p90_minutes", "standard_minutes",
-              "on_time_share"]
+              "on_time_share", "late", "minutes_over_deadline"]
 
 
 def nearest_rank(values: Iterable[int], percent: int) -> int | None:
@@ -76,15 +82,17 @@ class Timing:
     count: int = 0
     median_seconds: int | None = None
     p90_seconds: int | None = None
-    on_time: int = 0  # actions within their standard
+    on_time: int = 0  # actions done by their step's deadline
     with_standard: int = 0  # actions whose step has a standard
+    late_seconds: int = 0  # working time past the deadlines, all late actions together
 
     @classmethod
     def of(cls, records: Sequence[StepRecord]) -> Timing:
         seconds = [r.seconds for r in records]
         judged = [r.on_time for r in records if r.on_time is not None]
+        over = sum(r.late_seconds or 0 for r in records)
         return cls(len(records), nearest_rank(seconds, 50), nearest_rank(seconds, 90),
-                    sum(judged), len(judged))
+                   sum(judged), len(judged), over)
 
     @property
     def late(self) -> int:
@@ -129,13 +137,14 @@ class Report:
     roles: list[RoleStats]
     channels: dict[str, int] = field(default_factory=dict)  # channel -> published requests
     deliveries: dict[str, int] = field(default_factory=dict)  # outbox status -> broadcast rows
+    actions: list[ActionStatus] = field(default_factory=list)  # earlier evaluations' actions
 
     @property
     def on_time(self) -> Timing:
         """All timed actions together (counts only; no overall median)."""
         steps = [s.timing for s in self.steps]
         return Timing(sum(t.count for t in steps), None, None, sum(t.on_time for t in steps),
-                      sum(t.with_standard for t in steps))
+                      sum(t.with_standard for t in steps), sum(t.late_seconds for t in steps))
 
     def most_late(self, limit: int = 3) -> list[StepStats]:
         """Steps by late count, most first; a tie goes to the earlier step."""
@@ -151,7 +160,7 @@ class Report:
             writer.writerow([
                 s.number, s.name.id, s.role_name.id, t.count, _minutes(t.median_seconds),
                 _minutes(t.p90_seconds), _minutes(s.standard_seconds),
-                "" if share is None else f"{share:.2f}",
+                "" if share is None else f"{share:.2f}", t.late, _minutes(t.late_seconds),
             ])
         return out.getvalue()
 
@@ -170,7 +179,9 @@ class Report:
         ]
         late = self.most_late()
         if late:
-            named = ", ".join(f"{s.number}. {_cut(s.name.get(lang), 45)} ({s.timing.late}x)" for s in late)
+            named = ", ".join(
+                f"{s.number}. {_cut(s.name.get(lang), 45)} ({s.timing.late}x, "
+                f"{short_duration(s.timing.late_seconds, lang)})" for s in late)
             lines.append(w["late"].format(steps=named))
         if self.channels:
             lines.append(w["channels"].format(list=", ".join(f"{k} {v}" for k, v in self.channels.items())))
@@ -178,7 +189,19 @@ class Report:
             d = self.deliveries
             lines.append(w["deliveries"].format(s=d.get("sent", 0), f=d.get("failed", 0),
                                                 u=d.get("unknown", 0)))
+        lines += [action_line(a, lang) for a in self.actions]
         return "\n".join(lines)
+
+
+def action_line(action: ActionStatus, lang: str) -> str:
+    """One earlier improvement action in the report: done or not, by whom, by when."""
+    w = _WORDS[lang if lang in _WORDS else "id"]
+    mark = "✅" if action.done else "⬜"
+    state = w["action_done"].format(on=long_date(action.done_on, lang)) if action.done_on else (
+        w["action_late"] if action.overdue else w["action_open"])
+    return w["action"].format(mark=mark, number=action.number, text=_cut(action.text, 80),
+                              owner=action.owner or "-", due=long_date(action.due_on, lang), state=state,
+                              period=action.period)
 
 
 _WORDS = {
@@ -190,6 +213,11 @@ _WORDS = {
         "late": "Paling sering terlambat: {steps}.",
         "channels": "Kanal: {list}.",
         "deliveries": "Penyebaran: {s} terkirim, {f} gagal, {u} tidak diketahui.",
+        "action": "{mark} Tindak lanjut evaluasi {period} (langkah {number}): {text}; oleh {owner}, "
+                  "batas {due}: {state}.",
+        "action_done": "selesai {on}",
+        "action_open": "belum selesai",
+        "action_late": "belum selesai, lewat batas",
     },
     "en": {
         "head": "Monitoring {office}: {start} to {end}",
@@ -199,6 +227,11 @@ _WORDS = {
         "late": "Most often late: {steps}.",
         "channels": "Channels: {list}.",
         "deliveries": "Deliveries: {s} sent, {f} failed, {u} unknown.",
+        "action": "{mark} Action from the {period} evaluation (step {number}): {text}; by {owner}, "
+                  "due {due}: {state}.",
+        "action_done": "done {on}",
+        "action_open": "not done yet",
+        "action_late": "not done, past due",
     },
 }
 
@@ -221,13 +254,18 @@ class RequestFacts:
     deliveries: list[dict]  # outbox rows of kind 'broadcast'
 
 
-async def monev(db: Database, flow: Flow, start: date, end: date, zone: ZoneInfo) -> Report:
-    """The report for requests of this flow submitted from `start` to `end` (local dates)."""
+async def monev(db: Database, flow: Flow, start: date, end: date, zone: ZoneInfo,
+                calendar: Calendar | None = None) -> Report:
+    """The report for requests of this flow submitted from `start` to `end` (local dates),
+    timed in the flow's working time (`calendar`; without it, the flow's hours and days)."""
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    low, high = period_bounds(start, end, zone)
     async with db.reading() as tx:
-        facts = await _load(Repos(tx), flow, *period_bounds(start, end, zone))
-    return build_report(flow, start, end, facts)
+        facts = await load_facts(ReportRepo(tx), flow.name, low, high)
+        actions = await Evaluations.actions_for_report(tx, flow, start, end, low, zone)
+    calendar = calendar or flow_calendar(flow.working_hours, flow.working_days, zone)
+    return build_report(flow, start, end, facts, calendar, actions)
 
 
 def period_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -235,35 +273,21 @@ def period_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, dat
     return datetime.combine(start, time(), zone), datetime.combine(end + timedelta(days=1), time(), zone)
 
 
-_SUBMITTED = (
-    "SELECT r.id, r.code, a.at FROM requests r JOIN audit_log a ON a.id ="
-    " (SELECT MIN(b.id) FROM audit_log b WHERE b.request_id = r.id)"
-    " WHERE r.flow = ? AND a.at >= ? AND a.at < ? ORDER BY r.id"
-)
-
-
-async def _load(repos: Repos, flow: Flow, low: datetime, high: datetime) -> list[RequestFacts]:
-    # Timestamps are stored as ISO UTC text: SQL narrows with a day's margin for safety, the
-    # exact check is on parsed times. (A repository method would be the tidier home for this.)
-    margin = timedelta(days=1)
-    bounds = ((low - margin).isoformat(), (high + margin).isoformat())
-    rows = await repos.tx.all(_SUBMITTED, (flow.name, *bounds))
-    facts = []
-    for row in rows:
-        if not low <= datetime.fromisoformat(row["at"]) < high:
-            continue
-        state = await repos.requests.get(row["code"])
-        if state is not None:
-            events = await repos.audit.for_request(row["code"])
-            facts.append(RequestFacts(state, events, await repos.broadcasts.deliveries(row["id"])))
-    return facts
+async def load_facts(repo: ReportRepo, flow: str, low: datetime, high: datetime) -> list[RequestFacts]:
+    """The period's requests with their events and deliveries: three queries in all."""
+    states = await repo.requests(flow, low, high)
+    events = await repo.events(flow, low, high)
+    deliveries = await repo.deliveries(flow, low, high)
+    return [RequestFacts(state, events.get(rid, []), deliveries.get(rid, []))
+            for rid, state in states.items()]
 
 
 # Computing: pure functions of the flow and the facts.
 
 
-def build_report(flow: Flow, start: date, end: date, facts: Sequence[RequestFacts]) -> Report:
-    timed = [r for f in facts for r in _timed_records(flow, f.events)]
+def build_report(flow: Flow, start: date, end: date, facts: Sequence[RequestFacts],
+                 calendar: Calendar, actions: Sequence[ActionStatus] = ()) -> Report:
+    timed = [r for f in facts for r in sop_record(flow, calendar, f.events) if r.timed]
     status = Counter(f.state.status for f in facts)
     return Report(
         office=flow.office, title=flow.title, start=start, end=end, received=len(facts),
@@ -271,18 +295,8 @@ def build_report(flow: Flow, start: date, end: date, facts: Sequence[RequestFact
         returned=sum(1 for f in facts for e in f.events if e.act == Act.RETURN),
         cancelled=status[Status.CANCELLED], still_open=status[Status.ACTIVE] + status[Status.RETURNED],
         steps=_step_stats(flow, timed), roles=_role_stats(flow, timed),
-        channels=_channels(facts), deliveries=_deliveries(facts),
+        channels=_channels(facts), deliveries=_deliveries(facts), actions=list(actions),
     )
-
-
-def _timed_records(flow: Flow, events: list[AuditEntry]) -> list[StepRecord]:
-    if not events:
-        return []
-    return [r for r in sop_path(flow, events[0].at, events) if _is_timed(flow.step(r.step_id), r.act)]
-
-
-def _is_timed(step: Step, act: str) -> bool:
-    return act != Act.SUBMIT and act in allowed_acts(step)
 
 
 def _text(flow: Flow, role: str) -> Text:

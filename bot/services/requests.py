@@ -4,7 +4,7 @@ audit events and the messages it causes are committed together, or not at all.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -14,6 +14,7 @@ from bot.domain.flow import REQUESTER, Flow
 from bot.domain.request import Content, MediaRef, RequestState, Status
 from bot.domain.rules import Violation, check_content
 from bot.domain.worktime import Calendar, add_working_time
+from bot.services.people import ADMIN
 from storage.db import Database
 from storage.repositories import Repos
 
@@ -216,12 +217,18 @@ def deadline(flow: Flow, state: RequestState, calendar: Calendar | None = None) 
 
 
 def step_timers(flow: Flow, state: RequestState, calendar: Calendar | None) -> list[tuple[str, datetime]]:
-    """A reminder at the flow's share of the standard, one at the deadline, then escalation."""
-    standard = flow.step(state.step_id).standard
-    if standard is None or state.status != Status.ACTIVE:
+    """A reminder at the flow's share of the standard, one at the deadline, then, after the
+    flow's grace, escalation to whoever is above (none at the top of the hierarchy)."""
+    step = flow.step(state.step_id)
+    if step.standard is None or state.status != Status.ACTIVE:
         return []
-    at_share = standard * flow.reminder_share
-    remind = (add_working_time(state.step_started_at, at_share, calendar) if calendar
-              else state.step_started_at + at_share)
     due = deadline(flow, state, calendar)
-    return [("remind", remind), ("due", due), ("escalate", due)]
+    timers = [("remind", _later(state.step_started_at, step.standard * flow.reminder_share, calendar)),
+              ("due", due)]
+    if flow.escalation_role(step, ADMIN) is not None:
+        timers.append(("escalate", _later(due, flow.escalation_grace, calendar)))
+    return timers
+
+
+def _later(start: datetime, amount: timedelta, calendar: Calendar | None) -> datetime:
+    return add_working_time(start, amount, calendar) if calendar else start + amount

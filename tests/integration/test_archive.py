@@ -86,7 +86,7 @@ def read_zip(path: Path) -> tuple[zipfile.ZipFile, dict]:
 def check_files(archive: zipfile.ZipFile, manifest: dict) -> dict[str, str]:
     """Every file in the zip is listed with the sha256 and size of its bytes; path -> sha256."""
     listed = {entry["path"]: entry for entry in manifest["files"]}
-    assert set(archive.namelist()) == {*listed, "manifest.json", "record.html"}
+    assert set(archive.namelist()) == {*listed, "manifest.json", "record.html", "record.pdf"}
     assert len(listed) == len(manifest["files"]), "a path listed twice"
     for name, entry in listed.items():
         data = archive.read(name)
@@ -174,26 +174,29 @@ async def test_default_flow_archive_accounts_for_everything(app, people, clock, 
 
     page = archive.read("record.html").decode()
     assert f"<h1>{code}</h1>" in page and "[PUBLIKASI] DONOR DARAH_PMI KAMPUS" in page
-    # No, step, role, name, act, when (WIB), standard, actual, on time, needs, output, note
+    # No, step, role, name, act, standard, deadline, done (WIB), working time, verdict, needs, output, note
     k = ("Permohonan publikasi", "Permohonan diperiksa")
     assert html_rows(page) == [
-        ["1", "Koordinator memeriksa permohonan", "Pemohon", "Sari", "submit", "26-11-2026 09.00",
-         "-", "0 menit", "-", *k, ""],
-        ["1", "Koordinator memeriksa permohonan", "Koordinator", "Budi", "return", "26-11-2026 09.30",
-         "2 jam", "30 menit", "tepat waktu", *k, "Poster kurang jelas & <kecil>"],
-        ["1", "Koordinator memeriksa permohonan", "Pemohon", "Sari", "submit", "26-11-2026 10.15",
-         "-", "45 menit", "-", *k, ""],
-        ["1", "Koordinator memeriksa permohonan", "Koordinator", "Budi", "approve", "26-11-2026 10.35",
-         "2 jam", "20 menit", "tepat waktu", *k, ""],
-        ["2", "Wakil Koordinator menyetujui", "Wakil Koordinator", "Wati", "approve", "26-11-2026 11.25",
-         "2 jam", "50 menit", "tepat waktu", "Permohonan diperiksa", "Persetujuan", ""],
-        ["3", "Direktur menyetujui publikasi", "Direktur", "Dedi", "approve", "26-11-2026 12.55",
-         "1 hari", "1 jam 30 menit", "tepat waktu", "Persetujuan wakil koordinator", "Persetujuan publikasi",
-         ""],
-        ["4", "Petugas mempublikasikan (push-info)", "Petugas", "Putri", "publish", "26-11-2026 13.10",
-         "2 jam", "15 menit", "tepat waktu", "Bahan publikasi yang disetujui", "Informasi tersebar", ""],
-        ["5", "Petugas mengarsipkan", "Petugas", "Putri", "archive", "26-11-2026 13.30",
-         "1 jam", "20 menit", "tepat waktu", "Hasil publikasi", "Arsip publikasi", ""],
+        ["1", "Koordinator memeriksa permohonan", "Pemohon", "Sari", "Diajukan", "-", "-",
+         "26-11-2026 09.00", "0 menit", "-", *k, ""],
+        ["1", "Koordinator memeriksa permohonan", "Koordinator", "Budi", "Dikembalikan untuk revisi",
+         "2 jam", "26-11-2026 11.00", "26-11-2026 09.30", "30 menit", "tepat waktu", *k,
+         "Poster kurang jelas & <kecil>"],
+        ["1", "Koordinator memeriksa permohonan", "Pemohon", "Sari", "Diajukan", "-", "-",
+         "26-11-2026 10.15", "45 menit", "-", *k, ""],
+        ["1", "Koordinator memeriksa permohonan", "Koordinator", "Budi", "Disetujui", "2 jam",
+         "26-11-2026 12.15", "26-11-2026 10.35", "20 menit", "tepat waktu", *k, ""],
+        ["2", "Wakil Koordinator menyetujui", "Wakil Koordinator", "Wati", "Disetujui", "2 jam",
+         "26-11-2026 12.35", "26-11-2026 11.25", "50 menit", "tepat waktu", "Permohonan diperiksa",
+         "Persetujuan", ""],
+        ["3", "Direktur menyetujui publikasi", "Direktur", "Dedi", "Disetujui", "1 hari",
+         "27-11-2026 11.25", "26-11-2026 12.55", "1 jam 30 menit", "tepat waktu",
+         "Persetujuan wakil koordinator", "Persetujuan publikasi", ""],
+        ["4", "Petugas mempublikasikan (push-info)", "Petugas", "Putri", "Dipublikasikan", "2 jam",
+         "26-11-2026 14.55", "26-11-2026 13.10", "15 menit", "tepat waktu", "Bahan publikasi yang disetujui",
+         "Informasi tersebar", ""],
+        ["5", "Petugas mengarsipkan", "Petugas", "Putri", "Diarsipkan", "1 jam", "26-11-2026 14.10",
+         "26-11-2026 13.30", "20 menit", "tepat waktu", "Hasil publikasi", "Arsip publikasi", ""],
     ]
     assert "&lt;kecil&gt;" in page, "notes are escaped"
     # the same SOP record, printable on its own, as the paper disposition sheet was
@@ -251,13 +254,13 @@ async def test_ismki_archive_holds_the_original_and_the_footer_copy_that_went_ou
     assert {d["recipient"]: d["status"] for d in manifest["deliveries"]} == {
         "telegram:-1001001": "sent", "telegram:6001": "sent", "telegram:6002": "failed"}
     rows = html_rows(archive.read("record.html").decode())
-    assert [r[:6] for r in rows] == [
-        ["1", *KIRIM, "Pemohon", "Sari", "submit", "26-11-2026 09.00"],
-        ["2", *KONFIRMASI, "Pemohon", "Sari", "confirm", "26-11-2026 10.00"],
-        ["3", *QC, "ICT Nasional ISMKI", "Putri", "approve", "26-11-2026 13.00"],
-        ["4", *PUBLIKASI, "ICT Nasional ISMKI", "Putri", "publish", "26-11-2026 19.00"],
-        ["4", *PUBLIKASI, "sistem", "-", "archive", "26-11-2026 19.00"],  # the flow archives by itself
+    assert [r[:5] + r[7:8] for r in rows] == [
+        ["1", *KIRIM, "Pemohon", "Sari", "Diajukan", "26-11-2026 09.00"],
+        ["2", *KONFIRMASI, "Pemohon", "Sari", "Dikonfirmasi", "26-11-2026 10.00"],
+        ["3", *QC, "ICT Nasional ISMKI", "Putri", "Disetujui", "26-11-2026 13.00"],
+        ["4", *PUBLIKASI, "ICT Nasional ISMKI", "Putri", "Dipublikasikan", "26-11-2026 19.00"],
+        ["4", *PUBLIKASI, "Sistem", "-", "Diarsipkan", "26-11-2026 19.00"],  # the flow archives by itself
     ]
-    assert [r[6:9] for r in rows[1:4]] == [["1 hari", "1 jam", "tepat waktu"],
-                                          ["1 hari", "3 jam", "tepat waktu"],
-                                          ["1 hari", "6 jam", "tepat waktu"]]
+    assert [[r[5], r[8], r[9]] for r in rows[1:4]] == [["1 hari", "1 jam", "tepat waktu"],
+                                                      ["1 hari", "3 jam", "tepat waktu"],
+                                                      ["1 hari", "6 jam", "tepat waktu"]]

@@ -1,0 +1,115 @@
+"""The SOP record of one request: each act at each step, with the step's deadline, when it was
+done and how late, all in the flow's working time.
+
+Which events start a step and which are judged:
+- every act by a person (the requester's submissions included) ends the step it was taken at
+  and starts the next one, so the next act is timed from it;
+- a step's own acts (forward, NO, return) by its role are judged against the step's deadline:
+  on time when done by the deadline; late by the working time past it;
+- system events (an escalation, an automatic archive) are shown but never judged, and never
+  start a step: the holder's clock keeps running through an escalation;
+- submissions and cancellations are the requester's: shown, not judged.
+
+The deadline is the one the request carried when the act was taken (the engine writes it into
+the event as `step_due_at`); older events without it get it recomputed from the calendar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.domain.engine import Act, allowed_acts
+from bot.domain.flow import Flow, Step
+from bot.domain.worktime import Calendar, add_working_time, working_between
+
+SYSTEM = "system"
+
+
+class Logged(Protocol):
+    """What the record needs of an audit-log line (storage.repositories.AuditEntry)."""
+
+    act: str
+    step_id: str
+    actor_name: str
+    role: str
+    note: str
+    data: dict
+    at: datetime
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One row of the request's actual path through the SOP."""
+
+    number: int  # the SOP row number
+    step_id: str
+    name: str
+    role: str  # who acted, as the SOP names the role ("Sistem" for the bot itself)
+    actor: str
+    act: str
+    started: datetime | None  # when the step started; None for system events
+    finished: datetime  # when the act was done
+    standard_seconds: int | None
+    due: datetime | None  # the step's deadline in working time; None if not judged
+    worked_seconds: int | None  # working time from the step's start to the act
+    late_seconds: int | None  # working time past the deadline (0: on time); None if not judged
+    note: str
+    timed: bool  # a step's own act by its role (counted in monev), judged if it has a deadline
+    system: bool = False
+
+    @property
+    def seconds(self) -> int:
+        return self.worked_seconds or 0
+
+    @property
+    def on_time(self) -> bool | None:
+        return None if self.late_seconds is None else self.late_seconds == 0
+
+
+def step_numbers(flow: Flow) -> dict[str, int]:
+    """Step id -> its SOP row number (or its place among the request steps)."""
+    return {step.id: step.number or i for i, step in enumerate(flow.request_steps, start=1)}
+
+
+def sop_record(flow: Flow, calendar: Calendar, events: Sequence[Logged]) -> list[StepRecord]:
+    """Every act on the request, in order, timed and judged as the module says."""
+    numbers = step_numbers(flow)
+    records: list[StepRecord] = []
+    started = events[0].at if events else None
+    for event in events:
+        if event.act == "evidence" or event.step_id not in numbers:
+            continue
+        step = flow.step(event.step_id)
+        if event.role == SYSTEM:
+            records.append(_system(numbers[step.id], step, event))
+            continue
+        role = flow.role_name(event.role)
+        records.append(_judged(numbers[step.id], step, role, event, started or event.at, calendar))
+        started = event.at
+    return records
+
+
+def _system(number: int, step: Step, event: Logged) -> StepRecord:
+    return StepRecord(number, step.id, step.name.id, "Sistem", "-", event.act, None, event.at, None, None,
+                      None, None, event.note, timed=False, system=True)
+
+
+def _judged(number: int, step: Step, role: str, event: Logged, started: datetime,
+            calendar: Calendar) -> StepRecord:
+    timed = event.act != Act.SUBMIT and event.act in allowed_acts(step)
+    standard = int(step.standard.total_seconds()) if step.standard and timed else None
+    due = _due(step, event, started, calendar) if standard is not None else None
+    worked = int(working_between(started, event.at, calendar).total_seconds())
+    late = int(working_between(due, event.at, calendar).total_seconds()) if due is not None else None
+    return StepRecord(number, step.id, step.name.id, role, event.actor_name or "-", event.act, started,
+                      event.at, standard, due, worked, late, event.note, timed=timed)
+
+
+def _due(step: Step, event: Logged, started: datetime, calendar: Calendar) -> datetime:
+    given = event.data.get("step_due_at") if isinstance(event.data, dict) else None
+    if isinstance(given, str) and given:
+        return datetime.fromisoformat(given)
+    return add_working_time(started, step.standard or timedelta(0), calendar)

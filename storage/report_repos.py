@@ -1,0 +1,58 @@
+"""What the monev report reads: the requests of one flow submitted in a period, their audit
+events and their deliveries, each as one set-based query (three in all, whatever the number of
+requests), on the indexes of migration 0006."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+
+from bot.domain.request import RequestState
+from storage.db import Tx, utc_text
+from storage.repositories import AuditEntry, audit_entry, request_state
+
+_PERIOD = "r.flow = ? AND r.submitted_at >= ? AND r.submitted_at < ?"
+
+
+class ReportRepo:
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    @staticmethod
+    def _params(flow: str, low: datetime, high: datetime) -> tuple[str, str, str]:
+        return flow, utc_text(low), utc_text(high)
+
+    async def requests(self, flow: str, low: datetime, high: datetime) -> dict[int, RequestState]:
+        """Request id -> its state, for requests submitted in [low, high)."""
+        rows = await self.tx.all(
+            "SELECT r.*, v.content FROM requests r JOIN request_versions v"
+            f" ON v.request_id = r.id AND v.version = r.version WHERE {_PERIOD} ORDER BY r.id",
+            self._params(flow, low, high),
+        )
+        return {row["id"]: request_state(row) for row in rows}
+
+    async def events(self, flow: str, low: datetime, high: datetime) -> dict[int, list[AuditEntry]]:
+        """Request id -> its audit events in order, for the same requests."""
+        rows = await self.tx.all(
+            "SELECT a.*, p.name AS actor_name FROM requests r JOIN audit_log a ON a.request_id = r.id"
+            f" LEFT JOIN people p ON p.id = a.actor_id WHERE {_PERIOD} ORDER BY a.request_id, a.id",
+            self._params(flow, low, high),
+        )
+        found: dict[int, list[AuditEntry]] = defaultdict(list)
+        for row in rows:
+            found[row["request_id"]].append(audit_entry(row))
+        return found
+
+    async def deliveries(self, flow: str, low: datetime, high: datetime) -> dict[int, list[dict]]:
+        """Request id -> its push-info deliveries (outbox rows of kind 'broadcast')."""
+        rows = await self.tx.all(
+            "SELECT o.id, o.request_id, o.recipient, o.status, o.result, o.updated_at"
+            " FROM requests r JOIN outbox o ON o.request_id = r.id AND o.kind = 'broadcast'"
+            f" WHERE {_PERIOD} ORDER BY o.request_id, o.id",
+            self._params(flow, low, high),
+        )
+        found: dict[int, list[dict]] = defaultdict(list)
+        for row in rows:
+            found[row["request_id"]].append(dict(row) | {"result": json.loads(row["result"])})
+        return found
