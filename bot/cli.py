@@ -271,7 +271,8 @@ def parser() -> argparse.ArgumentParser:
     targets.set_defaults(func=with_app(cmd_targets))
 
     archive = sub.add_parser("archive", help="export a request's archive, or print its SOP record")
-    archive.add_argument("action", choices=["export", "record"], help="export: the zip (with record.html and record.pdf); record: the SOP record alone")
+    archive.add_argument("action", choices=["export", "record"],
+                         help="export: the zip (record.html and .pdf inside); record: the SOP record alone")
     archive.add_argument("code")
     archive.add_argument("--out", default=".", help="folder, or a .zip / .html / .pdf path (default: here)")
     archive.add_argument("--pdf", action="store_true", help="record: the A4 PDF to print and sign")

@@ -68,10 +68,13 @@ async def test_reminder_deadline_and_escalation_fire_once_at_their_moments(app, 
     assert await deadlines.fire_due() == 0  # not twice
 
     clock.set(wib(26, 11, 1).astimezone(UTC))
-    assert await deadlines.fire_due() == 2
-    assert (await sent_notices(app))[1:] == [
-        (koordinator, "reminder", "due"), (direktur, "escalation", "escalate")
-    ]
+    assert await deadlines.fire_due() == 1  # the holder's deadline notice; the one above waits
+    assert (await sent_notices(app))[1:] == [(koordinator, "reminder", "due")]
+    clock.set(wib(26, 11, 29).astimezone(UTC))
+    assert await deadlines.fire_due() == 0  # the flow's grace is 30 minutes
+    clock.set(wib(26, 11, 30).astimezone(UTC))
+    assert await deadlines.fire_due() == 1
+    assert (await sent_notices(app))[2:] == [(direktur, "escalation", "escalate")]
     async with app.db.reading() as tx:
         audit = await Repos(tx).audit.for_request(state.code)
     assert audit[-1].act == "escalate" and audit[-1].data == {"to_role": "direktur"}

@@ -2,25 +2,27 @@
 known amounts, and the report's figures checked against numbers worked out by hand below.
 
 Default flow standards: koordinator 2 h, wakil_koordinator 2 h, direktur 1 d, publikasi 2 h,
-arsip 1 h. Minutes each action took (from the previous action):
+arsip 1 h, counted on working days (Monday to Friday, all day). Minutes each action took (from
+the previous action by a person), in working time:
 
     R1  2 Nov 09.00  K 30, W 60, D 600, publish 90, archive 30          -> done
     R2  5 Nov 09.00  K 150, W 90, D 1500, publish 100, archive 45       -> done
     R3 10 Nov 09.00  K 60, W returns 200, (revision 300: not timed),
                      W 100, D 2000, publish 60, archive 50              -> done
     R4 12 Nov 09.00  K rejects 240                                      -> rejected
-    R5  1 Nov 00.30  K 130                                              -> open (at W)
+    R5  1 Nov 00.30  K 130 on a Sunday: 0 working minutes, due Monday   -> open (at W)
     R6 20 Nov 09.00  cancelled after 10 (not timed)                     -> cancelled
     outside: 31 Oct 23.30 WIB (K 500) and 1 Dec 00.10 WIB (K 5)
 
 Sorted times and nearest-rank ranks (median: ceil(N/2), p90: ceil(0.9 N)):
-    K [30, 60, 130, 150, 240]  median #3 = 130, p90 #5 = 240, on time 2/5
-    W [60, 90, 100, 200]       median #2 = 90,  p90 #4 = 200, on time 3/4
-    D [600, 1500, 2000]        median #2 = 1500, p90 #3 = 2000, on time 1/3
+    K [0, 30, 60, 150, 240]    median #3 = 60,  p90 #5 = 240, on time 3/5, over 30 + 120
+    W [60, 90, 100, 200]       median #2 = 90,  p90 #4 = 200, on time 3/4, over 80
+    D [600, 1500, 2000]        median #2 = 1500, p90 #3 = 2000, on time 1/3, over 60 + 560
     P [60, 90, 100]            median 90, p90 100, on time 3/3
     A [30, 45, 50]             median 45, p90 50, on time 3/3
     petugas (P + A) [30, 45, 50, 60, 90, 100]  median #3 = 50, p90 #6 = 100, on time 6/6
-Late: K 3, D 2, W 1 -> most late K, D, W. Overall on time 12 of 18 (67%).
+Late: K 2, D 2, W 1 -> most late K, D (a tie: the earlier step first), W. Overall on time 13 of
+18 (72%).
 """
 
 from __future__ import annotations
@@ -176,22 +178,23 @@ async def test_step_times_against_their_standards(report):
     got = [(s.step_id, s.timing.count, s.timing.median_seconds // 60, s.timing.p90_seconds // 60,
             s.timing.on_time, s.timing.with_standard, s.standard_seconds // 60) for s in report.steps]
     assert got == [
-        ("koordinator", 5, 130, 240, 2, 5, 120),
+        ("koordinator", 5, 60, 240, 3, 5, 120),
         ("wakil_koordinator", 4, 90, 200, 3, 4, 120),
         ("direktur", 3, 1500, 2000, 1, 3, 1440),
         ("publikasi", 3, 90, 100, 3, 3, 120),
         ("arsip", 3, 45, 50, 3, 3, 60),
     ]
     shares = [round(s.timing.on_time_share, 4) for s in report.steps]
-    assert shares == [0.4, 0.75, 0.3333, 1.0, 1.0]
+    assert shares == [0.6, 0.75, 0.3333, 1.0, 1.0]
+    assert [s.timing.late_seconds // 60 for s in report.steps] == [150, 80, 620, 0, 0]
     assert [s.step_id for s in report.most_late()] == ["koordinator", "direktur", "wakil_koordinator"]
-    assert (report.on_time.on_time, report.on_time.with_standard) == (12, 18)
+    assert (report.on_time.on_time, report.on_time.with_standard) == (13, 18)
 
 
 async def test_role_times(report):
     got = {r.role: (r.timing.count, r.timing.median_seconds // 60, r.timing.p90_seconds // 60,
                     r.timing.on_time) for r in report.roles}
-    assert got == {"koordinator": (5, 130, 240, 2), "wakil_koordinator": (4, 90, 200, 3),
+    assert got == {"koordinator": (5, 60, 240, 3), "wakil_koordinator": (4, 90, 200, 3),
                    "direktur": (3, 1500, 2000, 1), "petugas": (6, 50, 100, 6)}
 
 
@@ -202,12 +205,13 @@ async def test_channels_and_deliveries(report):
 
 async def test_csv_has_the_header_and_one_row_per_step(report):
     assert report.to_csv().splitlines() == [
-        "no,step,role,count,median_minutes,p90_minutes,standard_minutes,on_time_share",
-        "1,Koordinator memeriksa permohonan,Koordinator,5,130.0,240.0,120.0,0.40",
-        "2,Wakil Koordinator menyetujui,Wakil Koordinator,4,90.0,200.0,120.0,0.75",
-        "3,Direktur menyetujui publikasi,Direktur,3,1500.0,2000.0,1440.0,0.33",
-        "4,Petugas mempublikasikan (push-info),Petugas,3,90.0,100.0,120.0,1.00",
-        "5,Petugas mengarsipkan,Petugas,3,45.0,50.0,60.0,1.00",
+        "no,step,role,count,median_minutes,p90_minutes,standard_minutes,on_time_share,late,"
+        "minutes_over_deadline",
+        "1,Koordinator memeriksa permohonan,Koordinator,5,60.0,240.0,120.0,0.60,2,150.0",
+        "2,Wakil Koordinator menyetujui,Wakil Koordinator,4,90.0,200.0,120.0,0.75,1,80.0",
+        "3,Direktur menyetujui publikasi,Direktur,3,1500.0,2000.0,1440.0,0.33,2,620.0",
+        "4,Petugas mempublikasikan (push-info),Petugas,3,90.0,100.0,120.0,1.00,0,0.0",
+        "5,Petugas mengarsipkan,Petugas,3,45.0,50.0,60.0,1.00,0,0.0",
     ]
 
 
@@ -217,11 +221,12 @@ async def test_summary_text(report):
         "Monev Humas: 1 November 2026 s.d. 30 November 2026",
         "Permohonan masuk 6: disetujui 3, ditolak 1, dibatalkan 1, masih berjalan 1; "
         "dikembalikan untuk revisi 1 kali.",
-        "Tepat waktu: 12 dari 18 tindakan (67%).",
+        "Tepat waktu: 13 dari 18 tindakan (72%).",
     ]
-    assert "Paling sering terlambat: 1. Koordinator memeriksa permohonan (3x)" in text
+    assert ("Paling sering terlambat: 1. Koordinator memeriksa permohonan (2x, 2 jam 30 mnt), "
+            "3. Direktur menyetujui publikasi (2x, 10 jam 20 mnt)") in text
     assert "Penyebaran: 3 terkirim, 1 gagal, 1 tidak diketahui." in text
-    assert "On time: 12 of 18 actions (67%)." in report.summary_text("en")
+    assert "On time: 13 of 18 actions (72%)." in report.summary_text("en")
 
 
 async def test_chart_is_a_png_with_the_level_colours(report):
@@ -229,7 +234,7 @@ async def test_chart_is_a_png_with_the_level_colours(report):
     assert image.format == "PNG" and image.size == (WIDTH, 1008)
     colours = {colour for _, colour in image.convert("RGB").getcolors(maxcolors=1 << 20)}
     assert len(colours) > 50
-    # K and D under 50% on time (red), W 75% (amber), publikasi and arsip 100% (green)
+    # D under 50% on time (red), K 60% and W 75% (amber), publikasi and arsip 100% (green)
     hex_colours = {"#{:02x}{:02x}{:02x}".format(*c) for c in colours}
     assert {LEVEL["good"], LEVEL["fair"], LEVEL["poor"]} <= hex_colours
 

@@ -230,8 +230,8 @@ def test_document_wording_kept() -> None:
 def test_supervision_and_reporting() -> None:
     expected = {
         "rspon": ("direksi", "direksi", None),
-        "unej": ("kepala_bpkh", "wakil_rektor_3", None),
-        "ub-fisip": (None, "koordinator_kehumasan", "07:30-16:00"),
+        "unej": ("wakil_rektor_3", "wakil_rektor_3", None),  # the top: his lateness goes to no one below
+        "ub-fisip": ("koordinator_kehumasan", "koordinator_kehumasan", "07:30-16:00"),
         "bkk-palembang": ("kepala_balai", "kepala_balai", "07:30-16:00"),
     }
     for name, (supervisor, report_to, hours) in expected.items():
@@ -399,3 +399,39 @@ def test_produce_steps_raise_the_version_and_old_buttons_go_stale() -> None:
     with pytest.raises(Refused) as refused:
         apply(flow, edited, Action(Act.APPROVE, "verifikasi", 2), staff("subkoordinator_humas"), NOW)
     assert refused.value.reason == "stale_version"
+
+
+# Lateness is never escalated downwards (issue 15): per shipped flow, who is above whom as the
+# SOP documents show it (the columns from left to right, the disposition going down).
+HIERARCHY = {
+    "default": ["direktur", "koordinator", "wakil_koordinator", "petugas"],
+    "unej": ["wakil_rektor_3", "kepala_bpkh", "koordinator_pkih", "wakil_koordinator_humas", "petugas"],
+    "rspon": ["direksi", "koordinator_substansi", "subkoordinator_humas", "tim_humas"],
+    "ub-fisip": ["koordinator_kehumasan", "staf_kehumasan"],
+    "bkk-palembang": ["kepala_balai", "tim_ppid", "pranata_humas"],
+    "ismki": ["ict"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(HIERARCHY))
+def test_lateness_goes_up_the_hierarchy_never_down(name):
+    flow = load_flow(name)
+    ranks = {role: i for i, role in enumerate(HIERARCHY[name])}
+    for step in flow.request_steps:
+        if step.standard is None:
+            continue
+        target = flow.escalation_role(step, "admin")
+        if step.role in ranks and step.role != HIERARCHY[name][0]:
+            assert target in flow.above(step.role), (step.id, target)
+            assert ranks.get(target, -1) < ranks[step.role], (step.id, target)
+        elif step.role == HIERARCHY[name][0]:
+            assert target is None, f"{step.id}: the top of the hierarchy escalates to no one, not {target}"
+        else:  # the requester, or a unit outside the chain (RSPON's IPKP): someone in the office hears
+            assert target in flow.role_ids, (step.id, target)
+
+
+def test_unej_wakil_rektor_is_not_escalated_to_his_subordinate():
+    flow = load_flow("unej")
+    assert flow.escalation_role(flow.step("disposisi"), "admin") is None
+    assert flow.escalation_role(flow.step("pemilihan_media"), "admin") == "wakil_rektor_3"
+    assert flow.escalation_role(flow.step("push_info"), "admin") == "wakil_koordinator_humas"
