@@ -79,9 +79,30 @@ async def cmd_requests(args: argparse.Namespace, app: App) -> None:
         from storage.repositories import Repos
 
         states = await Repos(tx).requests.listing(status=args.status, limit=args.limit)
-    rows = [[s.code, f"v{s.version}", s.status.value, app.flow.step(s.step_id).name.id,
-             s.content.title] for s in states]
-    print(render_table(["code", "ver", "status", "step", "title"], rows) if rows else "no requests")
+    now, zone = app.clock.now(), app.settings.zone
+    rows = [[s.code, f"v{s.version}", s.status.value, *step_columns(app, s, now, zone), s.content.title]
+            for s in states]
+    headers = ["code", "ver", "status", "no", "step", "role", "deadline (WIB)", "late", "title"]
+    print(render_table(headers, rows) if rows else "no requests")
+
+
+def step_columns(app: App, state, now: datetime, zone) -> list[str]:
+    """No, step, role, deadline and lateness (in working time) of a request's current step."""
+    from bot.domain.record import step_numbers
+    from bot.domain.worktime import working_between
+
+    step = app.flow.step(state.step_id)
+    name = step.name.id if len(step.name.id) <= 48 else step.name.id[:47] + "…"
+    if state.status.closed:
+        return [str(step_numbers(app.flow).get(step.id, "")), "-", "-", "-", "-"]
+    active = state.status.value == "active"
+    role = app.flow.role_name(step.role if active else "requester")
+    due, late = state.step_due_at, "-"
+    if due is not None and active:
+        over = working_between(due, now, app.requests.calendar) if app.requests.calendar else now - due
+        late = "no" if now <= due else "yes" if over.total_seconds() < 60 else f"yes, {format_duration(over)}"
+    shown = due.astimezone(zone).strftime("%d-%m-%Y %H.%M") if due is not None else "-"
+    return [str(step_numbers(app.flow).get(step.id, "")), name, role, shown, late]
 
 
 async def cmd_targets(args: argparse.Namespace, app: App) -> None:

@@ -154,7 +154,7 @@ class RequestServices:
             waiting = await repos.requests.listing(status=Status.ACTIVE, step_ids=steps)
             own = await repos.requests.listing(requester_id=person_id, status=Status.ACTIVE)
         mine = [r for r in own if self.flow.step(r.step_id).role == REQUESTER]
-        return waiting + [r for r in mine if r not in waiting]
+        return sorted(waiting + [r for r in mine if r not in waiting], key=_urgency)
 
     def _check_platform(self, state: RequestState, channel: str) -> None:
         """A step that names a platform (ISMKI confirms on LINE) is acted on there only."""
@@ -197,6 +197,13 @@ class RequestServices:
         if notice.role is None or notice.role == REQUESTER:
             return [state.requester_id]
         return await repos.roles.holders(notice.role)
+
+
+def _urgency(state: RequestState) -> tuple:
+    """The most urgent first: the earliest deadline (the latest already passed), then steps
+    with no standard, oldest first."""
+    due = state.step_due_at
+    return (due is None, due or state.step_started_at, state.step_started_at, state.code)
 
 
 def _payload(notice: Notice) -> dict:

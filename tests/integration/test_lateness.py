@@ -27,10 +27,10 @@ def wib(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=WIB)
 
 
-def content(app: App) -> Content:
+def content(app: App, publish: date = date(2026, 12, 20)) -> Content:
     sha = app.files.put(b"poster")
     return Content(
-        title="Donor Darah", organisation="PMI", caption="Ayo donor!", publish_date=date(2026, 12, 20),
+        title="Donor Darah", organisation="PMI", caption="Ayo donor!", publish_date=publish,
         slot="08.00-10.00", contact=Contact(name="Sari", phone="0812"),
         media=[MediaRef(sha256=sha, kind="image", mime="image/jpeg", size=6)],
     )
@@ -180,3 +180,49 @@ async def test_unej_top_is_never_escalated_and_the_next_is_escalated_upwards(set
         assert await escalations(app) == [str(p["wakil_rektor_3"])]
     finally:
         await app.close()
+
+
+async def test_cli_requests_shows_the_open_step_its_deadline_and_lateness(app, clock, tmp_path):
+    from tests.integration.test_cli import humas
+
+    p = await staff(app, {"koordinator": 2001})
+    clock.set(datetime(2020, 3, 2, 2, 0, tzinfo=UTC))  # Monday 09.00 WIB, long past: late now
+    late = (await app.requests.submit(p["client"], content(app, date(2020, 3, 20)))).code
+    clock.set(datetime(2099, 3, 2, 2, 0, tzinfo=UTC))  # due far ahead of the real clock
+    waiting = (await app.requests.submit(p["client"], content(app, date(2099, 3, 20)))).code
+    clock.set(datetime(2099, 3, 2, 2, 30, tzinfo=UTC))
+    done = (await app.requests.submit(p["client"], content(app, date(2099, 3, 20)))).code
+    await app.requests.cancel(done, p["client"])
+
+    result = humas(tmp_path, "requests")
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("PUB-")}
+    for code in (late, waiting):
+        assert "Koordinator memeriksa permohonan" in lines[code] and "| Koordinator |" in lines[code]
+    assert "02-03-2020 11.00" in lines[late] and "| yes, " in lines[late]
+    assert "02-03-2099 11.00" in lines[waiting] and "| no " in lines[waiting]
+    assert "cancelled" in lines[done] and "Koordinator" not in lines[done]
+    assert "deadline (WIB)" in result.stdout and "late" in result.stdout
+
+
+async def test_antrian_lists_the_most_urgent_first(app, clock):
+    from bot.chat.approvals import Approvals
+
+    p = await staff(app, {"koordinator": 2001, "wakil_koordinator": 3001})
+    boss = p["koordinator"]
+    await app.people.grant("direktur", "telegram", 2001)  # the koordinator also acts as direktur
+    clock.set(wib(26, 8).astimezone(UTC))
+    at_direktur = (await app.requests.submit(p["client"], content(app))).code
+    clock.set(wib(26, 8, 30).astimezone(UTC))
+    await app.requests.decide(at_direktur, boss, Act.APPROVE)
+    clock.set(wib(26, 8, 40).astimezone(UTC))
+    await app.requests.decide(at_direktur, p["wakil_koordinator"], Act.APPROVE)  # due 27 Nov 08.40
+    clock.set(wib(26, 9).astimezone(UTC))
+    first = (await app.requests.submit(p["client"], content(app))).code  # due 11.00
+    clock.set(wib(26, 10).astimezone(UTC))
+    second = (await app.requests.submit(p["client"], content(app))).code  # due 12.00
+
+    replies = await Approvals(app).queue(boss, "id")
+    order = [re.search(r"PUB-\d{4}-\d{4}", reply.text).group(0) for reply in replies[1:]]
+    assert order == [first, second, at_direktur]
+    assert "Batas: 26-11-2026 11.00 WIB" in replies[1].text
