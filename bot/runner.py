@@ -107,7 +107,7 @@ async def started(app: App, *, telegram: bool = True, line: bool = True) -> Asyn
         if platforms.telegram is None and platforms.line is None:
             raise RuntimeError(NO_PLATFORM)
         deadlines = Deadlines(app.db, app.flow, app.clock,
-                              monthly=Reports(app).queue_monthly, poll=settings.timer_poll_seconds,
+                              monthly=Reports(app).monthly, poll=settings.timer_poll_seconds,
                               calendar=app.requests.calendar)
         loops = [platforms.notifier, *platforms.broadcasters, deadlines]
         tasks = [asyncio.create_task(loop.run(), name=type(loop).__name__) for loop in loops]

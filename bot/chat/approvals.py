@@ -61,6 +61,11 @@ class Approvals:
         self.flow = app.flow
 
     async def on_tap(self, person_id: int, lang: str, data: str, channel: str) -> TapResult:
+        if data.startswith("v|"):  # the evaluation cycle's buttons (bot/chat/evaluation.py)
+            from bot.chat.evaluation import EvaluationChat
+
+            pending = await self._pending(person_id)
+            return await EvaluationChat(self.app).on_tap(person_id, lang, data, pending, channel)
         button = callbacks.decode(data)
         if button is None or not 0 <= button.step_index < len(self.flow.request_steps):
             return TapResult(t("tap.unknown", lang))
@@ -91,6 +96,10 @@ class Approvals:
     async def on_text(self, person_id: int, lang: str, text: str, channel: str) -> TapResult | None:
         """The reason, note or link a tap asked for; None when nothing is pending."""
         pending = await self._pending(person_id)
+        if pending is not None and pending[0].startswith("eval_"):
+            from bot.chat.evaluation import EvaluationChat
+
+            return await EvaluationChat(self.app).on_text(person_id, lang, pending, text, channel)
         if pending is not None and pending[0] == "evidence":
             return await self._evidence_link(person_id, lang, pending[1], text.strip(), channel)
         if pending is None or pending[0] != "note":
@@ -171,9 +180,16 @@ class Approvals:
     async def notice(self, row: dict, lang: str) -> Reply | None:
         """The message an outbox notice row becomes; None if it no longer applies."""
         payload = row["payload"]
-        if payload["kind"] == "report":
+        if payload["kind"] == "report":  # rendered when queued; older rows are rendered now
+            stored = Reports(self.app).stored(payload, lang)
+            if stored is not None:
+                return stored
             start, end = date.fromisoformat(payload["start"]), date.fromisoformat(payload["end"])
             return await Reports(self.app).render(start, end, lang)
+        if payload["kind"] in ("evaluation", "action_assigned", "action_reminder"):
+            from bot.chat.evaluation import EvaluationChat
+
+            return await EvaluationChat(self.app).notice(payload, lang)
         state = await self.app.requests.get(payload["code"])
         if payload["kind"] in ("prompt", "reminder", "escalation"):
             if state.step_id != payload["step_id"] or state.status != "active":

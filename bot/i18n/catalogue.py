@@ -474,6 +474,80 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Laporan monev hanya untuk: {roles}.",
         "The monev report is for: {roles}.",
     ),
+    "report.bad_month": (
+        "Bulan \"{given}\" tidak dikenal. Contoh: /laporan 2026-11, /laporan November 2026, "
+        "/laporan bulan ini, /laporan bulan lalu; atau /laporan PUB-2026-0001 untuk rekam jejak SOP "
+        "satu permohonan (PDF).",
+        "Unknown month \"{given}\". For example: /laporan 2026-11, /laporan November 2026, "
+        "/laporan this month, /laporan last month; or /laporan PUB-2026-0001 for one request's SOP "
+        "record (PDF).",
+    ),
+    "report.record_pdf": (
+        "📄 Rekam jejak SOP {code}, siap dicetak dan ditandatangani.",
+        "📄 The SOP record of {code}, ready to print and sign.",
+    ),
+    # the evaluation cycle (bot/chat/evaluation.py)
+    "eval.invite": (
+        "Evaluasi bulan {month}: catat hasil evaluasi dan tindakan perbaikan dengan tombol di bawah.",
+        "Evaluation of {month}: record the findings and improvement actions with the buttons below.",
+    ),
+    "eval.btn.findings": ("{number}. Catat hasil evaluasi", "{number}. Record the findings"),
+    "eval.btn.actions": ("{number}. Tambah tindakan: {step}", "{number}. Add an action: {step}"),
+    "eval.btn.done": ("✅ Selesai", "✅ Done"),
+    "eval.btn.in_days": ("{days} hari", "{days} days"),
+    "eval.ask_findings": (
+        "Tulis hasil evaluasi bulan {month}: apa yang berjalan baik, apa yang terlambat, dan mengapa.",
+        "Write the findings of {month}'s evaluation: what went well, what was late, and why.",
+    ),
+    "eval.ask_action": (
+        "Tulis tindakan perbaikan untuk bulan {month} (apa yang akan dilakukan).",
+        "Write the improvement action for {month} (what will be done).",
+    ),
+    "eval.ask_owner": ("Siapa penanggung jawabnya?", "Who is responsible for it?"),
+    "eval.ask_due": (
+        "Batas waktunya? Tekan salah satu, atau ketik tanggal, mis. {example}.",
+        "Its due date? Tap one, or type a date, e.g. {example}.",
+    ),
+    "eval.bad_due": (
+        "\"{given}\" bukan tanggal yang akan datang.",
+        "\"{given}\" is not a date to come.",
+    ),
+    "eval.nothing_pending": (
+        "Tidak ada tindakan perbaikan yang sedang dicatat; mulai dari tombol di bawah laporan.",
+        "No improvement action is being recorded; start from the buttons under the report.",
+    ),
+    "eval.findings_saved": (
+        "✅ Hasil evaluasi bulan {month} tercatat.",
+        "✅ The findings of {month}'s evaluation are recorded.",
+    ),
+    "eval.action_saved": (
+        "✅ Tindakan perbaikan tercatat: {text}\nPenanggung jawab: {owner}, batas {due}. Ia akan diingatkan.",
+        "✅ Improvement action recorded: {text}\nOwner: {owner}, due {due}. They will be reminded.",
+    ),
+    "eval.findings_notice": (
+        "📋 Hasil evaluasi bulan {month} dari {role}:\n{note}",
+        "📋 Findings of {month}'s evaluation from {role}:\n{note}",
+    ),
+    "eval.assigned": (
+        "📌 Tindakan perbaikan (evaluasi bulan {month}, langkah {number}) untuk Anda: {text}\n"
+        "Batas: {due}. Tekan Selesai bila sudah.",
+        "📌 An improvement action for you ({month}'s evaluation, step {number}): {text}\n"
+        "Due: {due}. Tap Done when it is.",
+    ),
+    "eval.reminder": (
+        "⏰ Pengingat tindakan perbaikan (evaluasi bulan {month}): {text}\nBatas: {due}.",
+        "⏰ Reminder of an improvement action ({month}'s evaluation): {text}\nDue: {due}.",
+    ),
+    "eval.done": ("✅ Tindakan perbaikan selesai; tercatat di laporan bulan depan.",
+                  "✅ Improvement action done; the next report shows it."),
+    "eval.already_done": ("Tindakan ini sudah tercatat selesai.", "This action is already recorded as done."),
+    "monev.action": (
+        "{mark} Tindak lanjut evaluasi {period} (langkah {number}): {text}; oleh {owner}, batas {due}: {state}.",
+        "{mark} Action from the {period} evaluation (step {number}): {text}; by {owner}, due {due}: {state}.",
+    ),
+    "monev.action_done": ("selesai {on}", "done {on}"),
+    "monev.action_open": ("belum selesai", "not done yet"),
+    "monev.action_late": ("belum selesai, lewat batas", "not done, past due"),
     # linking accounts across platforms, and LINE (bot/chat/linking.py, bot/handlers/line)
     "link.code": (
         "Kode tautan Anda: {code}\nKirim /tautkan {code} dari akun {other} Anda dalam {minutes} menit. "

@@ -209,6 +209,29 @@ class Evaluations:
                                   (flow.name, period_of(start), utc_text(low)))
         return [_status(flow, row, zone, end) for row in rows]
 
+    async def people(self) -> list[tuple[int, str]]:
+        """Everyone who holds a role of the flow: who may own an action; (id, name)."""
+        async with self.db.reading() as tx:
+            rows = await Repos(tx).roles.listing()
+        found: dict[int, str] = {}
+        for row in rows:
+            if row["role"] in self.flow.role_ids:
+                found.setdefault(row["person_id"], row["name"] or str(row["person_id"]))
+        return sorted(found.items(), key=lambda item: item[1].lower())
+
+    async def may_evaluate(self, person_id: int, step_id: str) -> bool:
+        async with self.db.reading() as tx:
+            return self.flow.step(step_id).role in await Repos(tx).roles.of(person_id)
+
+    # What the person's next message answers, while the chat asks for text, owner, due date
+    async def pend(self, person_id: int, kind: str, data: dict) -> None:
+        async with self.db.transaction() as tx:
+            await Repos(tx).pending.set(person_id, kind, data)
+
+    async def clear(self, person_id: int) -> None:
+        async with self.db.transaction() as tx:
+            await Repos(tx).pending.clear(person_id)
+
     async def _check_role(self, repos: Repos, person_id: int, step: Step) -> None:
         if step.role not in await repos.roles.of(person_id):
             raise NotEvaluator(step.role)

@@ -32,6 +32,7 @@ from bot.domain.flow import Flow, Text
 from bot.domain.record import StepRecord, sop_record
 from bot.domain.request import RequestState, Status
 from bot.domain.worktime import Calendar, flow_calendar
+from bot.i18n import t
 from bot.services.evaluation import ActionStatus, Evaluations
 from storage.db import Database
 from storage.report_repos import ReportRepo
@@ -195,13 +196,13 @@ class Report:
 
 def action_line(action: ActionStatus, lang: str) -> str:
     """One earlier improvement action in the report: done or not, by whom, by when."""
-    w = _WORDS[lang if lang in _WORDS else "id"]
     mark = "✅" if action.done else "⬜"
-    state = w["action_done"].format(on=long_date(action.done_on, lang)) if action.done_on else (
-        w["action_late"] if action.overdue else w["action_open"])
-    return w["action"].format(mark=mark, number=action.number, text=_cut(action.text, 80),
-                              owner=action.owner or "-", due=long_date(action.due_on, lang), state=state,
-                              period=action.period)
+    if action.done_on:
+        state = t("monev.action_done", lang, on=long_date(action.done_on, lang))
+    else:
+        state = t("monev.action_late" if action.overdue else "monev.action_open", lang)
+    return t("monev.action", lang, mark=mark, number=action.number, text=_cut(action.text, 80),
+             owner=action.owner or "-", due=long_date(action.due_on, lang), state=state, period=action.period)
 
 
 _WORDS = {
@@ -213,11 +214,6 @@ _WORDS = {
         "late": "Paling sering terlambat: {steps}.",
         "channels": "Kanal: {list}.",
         "deliveries": "Penyebaran: {s} terkirim, {f} gagal, {u} tidak diketahui.",
-        "action": "{mark} Tindak lanjut evaluasi {period} (langkah {number}): {text}; oleh {owner}, "
-                  "batas {due}: {state}.",
-        "action_done": "selesai {on}",
-        "action_open": "belum selesai",
-        "action_late": "belum selesai, lewat batas",
     },
     "en": {
         "head": "Monitoring {office}: {start} to {end}",
@@ -227,11 +223,6 @@ _WORDS = {
         "late": "Most often late: {steps}.",
         "channels": "Channels: {list}.",
         "deliveries": "Deliveries: {s} sent, {f} failed, {u} unknown.",
-        "action": "{mark} Action from the {period} evaluation (step {number}): {text}; by {owner}, "
-                  "due {due}: {state}.",
-        "action_done": "done {on}",
-        "action_open": "not done yet",
-        "action_late": "not done, past due",
     },
 }
 

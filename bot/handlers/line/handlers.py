@@ -40,7 +40,7 @@ from bot.chat.intake import Intake, Who
 from bot.chat.linking import Linking
 from bot.chat.notify import Notifier
 from bot.chat.replies import Reply
-from bot.chat.reports import Reports
+from bot.chat.reports import Reports, parse_month
 from bot.chat.welcome import welcome
 from bot.domain.rules import format_date
 from bot.handlers.line import render
@@ -77,6 +77,8 @@ def parse_command(text: str) -> tuple[str, list[str]] | None:
         return name, args
     if len(args) == 1 and name == "utama" and args[0].lower() in PLATFORMS:
         return name, args
+    if name == "laporan" and parse_month(" ".join(args), date.today()) is not None:
+        return name, args  # "laporan bulan ini", "laporan 2026-11"
     return None
 
 
@@ -207,7 +209,7 @@ class LineHandlers:
             return [await self.linking.command(who, user_id, args)]
         if name == "utama":
             return [await self.linking.prefer(who, args)]
-        return [await Reports(self.app).laporan(who.person_id, lang)]  # laporan
+        return [await Reports(self.app).laporan(who.person_id, lang, " ".join(args))]  # laporan
 
     async def join(self, who: Who, args: list[str]) -> Reply:
         if not args:

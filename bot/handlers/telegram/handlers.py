@@ -117,7 +117,9 @@ class TelegramHandlers:
 
     async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if who := await self.who(update):
-            await self.reply(update, context, [await Reports(self.app).laporan(who.person_id, who.lang)])
+            asked = " ".join(context.args or [])  # a month, or a request's code for its SOP record
+            reply = await Reports(self.app).laporan(who.person_id, who.lang, asked)
+            await self.reply(update, context, [reply])
 
     async def link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/tautkan: a code for the other platform; /tautkan KODE: link this account."""
