@@ -207,6 +207,6 @@ def evaluation_buttons(app: App, period: str, lang: str) -> list[list[Button]]:
         number = step.number or app.flow.steps.index(step) + 1
         for records in step.records:
             short = "f" if records == "findings" else "a"
-            label = t(f"eval.btn.{records}", lang, number=number, step=step.name.get(lang))
+            label = t(f"eval.btn.{records}", lang, number=number, output=step.output or step.name.get(lang))
             rows.append([Button(label[:60], f"v|{short}|{period}|{step.id}")])
     return rows

@@ -492,7 +492,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Evaluation of {month}: record the findings and improvement actions with the buttons below.",
     ),
     "eval.btn.findings": ("{number}. Catat hasil evaluasi", "{number}. Record the findings"),
-    "eval.btn.actions": ("{number}. Tambah tindakan: {step}", "{number}. Add an action: {step}"),
+    "eval.btn.actions": ("{number}. Tambah tindakan ({output})", "{number}. Add an action ({output})"),
     "eval.btn.done": ("✅ Selesai", "✅ Done"),
     "eval.btn.in_days": ("{days} hari", "{days} days"),
     "eval.ask_findings": (
