@@ -63,7 +63,8 @@ async def test_a_month_evaluated_and_its_actions_shown_in_the_next_report(telegr
         await staf.send("/peran")  # a turn of the loop; the report is not due yet
         await expect(staf, "Peran")
         clock.set(local(1, 7, 30))
-        report = await expect(koordinator, "Monev Humas PSIK FISIP", "Evaluasi bulan November 2026", timeout=10)
+        report = await expect(koordinator, "Monev Humas PSIK FISIP", "Evaluasi bulan November 2026",
+                              timeout=10)
         assert report.get("photo") and "Permohonan masuk 1" in text_of(report)
         assert buttons_of(report) == [
             "9. Catat hasil evaluasi",
@@ -89,13 +90,13 @@ async def test_a_month_evaluated_and_its_actions_shown_in_the_next_report(telegr
         await expect(koordinator, "Pengingat tindakan perbaikan", "Perbarui SOP", timeout=10)
 
         clock.set(local(1, 7, 30, month=1, year=2027))  # Friday 1 January: December's report
-        january = await expect(koordinator, "Monev Humas PSIK FISIP Universitas Brawijaya: 1 Desember 2026 s.d. 31 Desember 2026",
+        january = await expect(koordinator, "Universitas Brawijaya: 1 Desember 2026 s.d. 31 Desember 2026",
                                timeout=10)
         text = text_of(january)
         assert ("✅ Tindak lanjut evaluasi 2026-11 (langkah 10): Buat template desain poster; oleh Bayu, "
                 "batas 8 Desember 2026: selesai 3 Desember 2026.") in text
-        assert ("⬜ Tindak lanjut evaluasi 2026-11 (langkah 11): Perbarui SOP: batas waktu desain; oleh Kusuma, "
-                "batas 15 Desember 2026: belum selesai, lewat batas.") in text
+        assert ("⬜ Tindak lanjut evaluasi 2026-11 (langkah 11): Perbarui SOP: batas waktu desain; "
+                "oleh Kusuma, batas 15 Desember 2026: belum selesai, lewat batas.") in text
 
         entries = await Evaluations(world.app.db, world.app.flow, clock, world.app.requests.calendar).entries(
             "2026-11")
