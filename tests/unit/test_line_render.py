@@ -104,6 +104,10 @@ def test_shorten(label, limit, short):
     ("Status Gizi Balita", None),  # an answer that starts like a command stays an answer
     ("bahasa Indonesia yang baik", None),
     ("utama sekali", None),
+    ("laporan bulan ini", ("laporan", ["bulan", "ini"])),
+    ("laporan 2026-11", ("laporan", ["2026-11"])),
+    ("/laporan PUB-2026-0001", ("laporan", ["PUB-2026-0001"])),
+    ("Laporan Keuangan Tahunan", None),
     ("Seminar", None),
     ("", None),
 ])
