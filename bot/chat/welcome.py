@@ -33,8 +33,10 @@ def holder_note(app: App, held: set[str], lang: str) -> Reply:
              for number, step in enumerate(steps, start=1) if step.role in held]
     if items:
         items.append(t("start.holder_reminders", lang, share=round(flow.reminder_share * 100)))
-    if (flow.supervisor or ADMIN) in held:
-        items.append(t("start.holder_escalations", lang))
+    below = [str(number) for number, s in enumerate(steps, start=1)
+             if s.standard and flow.escalation_role(s, ADMIN) in held]  # whose lateness reaches them
+    if below:
+        items.append(t("start.holder_escalations", lang, steps=", ".join(below)))
     if flow.report_to in held:
         items.append(t("start.holder_monthly", lang))
     commands = [t("start.holder_queue", lang)]

@@ -160,8 +160,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "• a reminder when {share}% of the time standard has passed, and at the deadline",
     ),
     "start.holder_escalations": (
-        "• eskalasi: permohonan yang melewati batas waktu di langkah mana pun",
-        "• escalations: requests past their deadline at any step",
+        "• eskalasi: permohonan yang melewati batas waktu di langkah {steps} (peran di bawah Anda)",
+        "• escalations: requests past their deadline at step {steps} (roles below yours)",
     ),
     "start.holder_monthly": ("• laporan monev setiap awal bulan", "• the monev report at the start of each month"),
     "start.holder_nothing": (

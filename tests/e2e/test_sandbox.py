@@ -384,7 +384,7 @@ def test_the_clock_control_fires_the_reminder_then_the_escalation(sandbox, brows
     expect(page.locator("#request-card")).to_contain_text("pengingat")
     open_chat(page, "wakil_rektor_3", "Budi")
     bot_says(page, code, "Langkah 1/7")
-    # the disposition's standard is 1 day: a reminder at 75 %, then the deadline and escalation
+    # the disposition's standard is 1 day: a reminder at 75 %, then the deadline
     page.click("#clock-next")
     popup_text = page.locator("#toast")
     expect(popup_text).to_contain_text("Jam dimajukan")
@@ -392,10 +392,20 @@ def test_the_clock_control_fires_the_reminder_then_the_escalation(sandbox, brows
     reminder = bot_says(page, "⏰ Pengingat", code, "menunggu tindakan Anda")
     assert buttons(reminder) == ["📨 Disposisi"], "the reminder carries the step's buttons"
     page.click("#clock-next")
-    bot_says(page, "⏰ Batas waktu", code)
+    deadline = bot_says(page, "⏰ Batas waktu", code)
     expect(page.locator("#request-card .late")).to_contain_text(re.compile("terlambat|batas waktu lewat"))
-    open_chat(page, "kepala_bpkh", "Wati")  # the flow's supervisor
-    bot_says(page, "⚠️ Eskalasi", code, "Wakil Rektor III")
+    # the Wakil Rektor III is the top of the hierarchy: no subordinate hears of his lateness
+    tap(page, deadline, "📨 Disposisi")
+    bot_says(page, "Tulis catatan", code)
+    send(page, "Mohon segera")
+    open_chat(page, "kepala_bpkh", "Wati")
+    assert "Eskalasi" not in page.locator("#messages").inner_text()
+    bot_says(page, code, "Langkah 2/7")
+    # Kepala BPKH's 2 hours: reminder, deadline, and after the grace the one above him hears
+    for _ in range(3):
+        page.click("#clock-next")
+    open_chat(page, "wakil_rektor_3", "Budi")
+    bot_says(page, "⚠️ Eskalasi", code, "Kepala BPKH")
     expect(page.locator("#audit .act").last).to_have_text("Eskalasi")
     expect(page.locator("#audit li").last).to_contain_text("sistem")
     assert page.errors == []  # type: ignore[attr-defined]
