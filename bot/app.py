@@ -36,7 +36,7 @@ class App:
                                  read_holidays(settings.holidays_file))
         requests = RequestServices(db, flow, clock, settings.zone, calendar)
         return cls(
-            settings=settings, db=db, flow=flow, files=FileStore.beside(settings.database),
+            settings=settings, db=db, flow=flow, files=FileStore(settings.media_folder),
             clock=clock, requests=requests, people=PeopleServices(db, flow),
             publishing=Publishing(db, flow, clock, settings.zone, requests),
         )

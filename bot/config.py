@@ -6,13 +6,15 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from storage.targets import is_postgres_url, redacted
 
 
 class SettingsError(ValueError):
@@ -22,7 +24,9 @@ class SettingsError(ValueError):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUMAS_", extra="forbid")
 
-    database: Path = Path("humas.db")
+    database: str = "humas.db"  # a SQLite file, or a postgresql:// URL
+    # where media files live: by default `media/` beside the SQLite file; with PostgreSQL, say where
+    media_dir: Path | None = Field(default=None, validate_default=True)
     flow: str = "default"
     flows_dir: Path | None = None  # an office's own flow files, searched before the shipped ones
     timezone: str = "Asia/Jakarta"
@@ -50,6 +54,19 @@ class Settings(BaseSettings):
     # images a LINE user sends as a link may be fetched from private addresses (an intranet)
     line_fetch_private_urls: bool = False
 
+    @field_validator("database", mode="before")
+    @classmethod
+    def _path_as_text(cls, value: object) -> object:
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
+
+    @field_validator("media_dir")
+    @classmethod
+    def _media_for_postgres(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None and is_postgres_url(str(info.data.get("database", ""))):
+            raise ValueError("a PostgreSQL database keeps media files in a folder: set it, "
+                             "e.g. /var/lib/humas/media")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -62,6 +79,21 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def uses_postgres(self) -> bool:
+        return is_postgres_url(str(self.database))
+
+    @property
+    def database_label(self) -> str:
+        """The database as logs name it: no password."""
+        return redacted(str(self.database))
+
+    @property
+    def media_folder(self) -> Path:
+        if self.media_dir is not None:
+            return self.media_dir
+        return Path(self.database).resolve().parent / "media"
 
     @classmethod
     def settings_customise_sources(

@@ -51,7 +51,7 @@ async def _main(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        logging.info("humas-bot: flow %s, database %s", app.flow.name, settings.database)
+        logging.info("humas-bot: flow %s, database %s", app.flow.name, settings.database_label)
         await serve(app, stop)
     finally:
         await app.close()

@@ -1,29 +1,34 @@
-"""One small wrapper around two aiosqlite connections: pragmas, migrations, transactions.
+"""The database seam: one API over SQLite (embedded, the default) and PostgreSQL.
 
-Writes go through one lock on the writer connection, so a transaction never sees another
-coroutine's half-written work on it; SQLite serialises writers anyway. Reads use a second,
-read-only connection and take no lock: in WAL mode they see what is committed and never
-wait for a writer. Every statement is a trip to the connection's thread, which under load
-waits for a turn of the event loop; the fewer trips made while holding the lock, the less
-everyone else waits.
+`Database.open` takes a file path (SQLite, `storage/sqlite.py`) or a `postgresql://` URL
+(asyncpg, `storage/postgres.py`); above the engines everything is the same: migrations,
+`transaction()` for several statements that commit together, `statement()` for exactly one,
+`reading()` for committed data, and the wake-up of the senders after a commit that queued
+messages. Repositories write one SQL for both (storage/dialect.py says how it is translated)
+and read rows by column name.
 """
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import aiosqlite
+from storage.dialect import Dialect
+from storage.errors import ConstraintError, DatabaseError, ReadOnlyError
+from storage.targets import is_postgres_url
 
+__all__ = ["ConstraintError", "Database", "DatabaseError", "ReadOnlyError", "Tx", "migrations",
+           "utc_text", "utcnow_text"]
 
-class DatabaseError(RuntimeError):
-    """A database that cannot be used; the message is one line for the admin."""
+# Held by the transaction that applies a migration, so that two processes starting together
+# on one PostgreSQL apply it once (on SQLite the write lock already does).
+MIGRATION_LOCK = 0x68756D6173  # "humas"
+
+Row = Any  # sqlite3.Row or asyncpg.Record: both read by column name (and by position)
 
 
 def utcnow_text() -> str:
@@ -46,84 +51,108 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+class Connection(Protocol):
+    """What an engine hands out: one connection, one statement per call."""
+
+    async def execute(self, sql: str, params: tuple) -> int | None: ...
+    async def fetch(self, sql: str, params: tuple) -> list[Row]: ...
+    async def executemany(self, sql: str, rows: list[tuple]) -> None: ...
+
+
+class Engine(Protocol):
+    dialect: Dialect
+    label: str  # the database named for the admin (no password)
+    errors: tuple[type[BaseException], ...]  # what a database of something else raises
+
+    async def connect(self) -> None: ...
+    async def close(self) -> None: ...
+    def writer(self) -> Any: ...  # async context manager: the connection for writing, one user at a time
+    def reader(self) -> Any: ...  # async context manager: a connection that sees commits and cannot write
+
+
+def engine_for(target: Path | str) -> Engine:
+    """The engine for a SQLite file or a postgresql:// URL; each driver is imported only when used."""
+    text = str(target)
+    if is_postgres_url(text):
+        from storage.postgres import PostgresEngine
+
+        return PostgresEngine(text)
+    from storage.sqlite import SqliteEngine
+
+    return SqliteEngine(Path(target))
+
+
 class Database:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
         self._on_queued: list[Callable[[], None]] = []
 
+    @property
+    def dialect(self) -> Dialect:
+        return self.engine.dialect
+
+    @property
+    def label(self) -> str:
+        return self.engine.label
+
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
-        db = cls(Path(path))
+    async def open(cls, target: Path | str) -> Database:
+        """A migrated database: `target` is a SQLite file or a postgresql:// URL."""
+        db = cls(engine_for(target))
         await db.connect()
         try:
             await db.migrate()
         except BaseException:
-            await db.close()  # a refused database leaves no connection thread behind
+            await db.close()  # a refused database leaves no connection behind
             raise
         return db
 
     async def connect(self) -> None:
-        self._conn = await self._open("journal_mode = WAL")
-        self._reader = await self._open("query_only = ON")
-
-    async def _open(self, pragma: str) -> aiosqlite.Connection:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = await aiosqlite.connect(self.path, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise DatabaseError(f"cannot open database {self.path}: {exc}") from exc
-        conn.row_factory = aiosqlite.Row
-        for setting in (pragma, "foreign_keys = ON", "busy_timeout = 5000"):
-            await conn.execute_fetchall(f"PRAGMA {setting}")
-        return conn
+        await self.engine.connect()
 
     async def close(self) -> None:
-        for conn in (self._conn, self._reader):
-            if conn is not None:
-                await conn.close()
-        self._conn = self._reader = None
-
-    @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise DatabaseError("database is not open")
-        return self._conn
+        await self.engine.close()
 
     async def schema_version(self) -> int:
-        await self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
-        async with self.conn.execute("SELECT MAX(version) FROM schema_migrations") as cur:
-            row = await cur.fetchone()
-        return row[0] or 0
+        async with self.statement() as tx:
+            await tx.execute(self.dialect.migration(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            ))
+        async with self.statement() as tx:
+            return await tx.scalar("SELECT MAX(version) FROM schema_migrations") or 0
 
     async def migrate(self) -> int:
         """Apply pending migrations; refuse a database written by newer code."""
         try:
             current = await self.schema_version()
-        except sqlite3.Error as exc:
-            raise DatabaseError(f"{self.path} is not a humas-bot database: {exc}") from exc
+        except self.engine.errors as exc:
+            raise DatabaseError(f"{self.label} is not a humas-bot database: {exc}") from exc
         known = migrations()
         newest = known[-1][0] if known else 0
         if current > newest:
             raise DatabaseError(
-                f"database {self.path} is at schema {current}, newer than this humas-bot "
+                f"database {self.label} is at schema {current}, newer than this humas-bot "
                 f"knows ({newest}); upgrade humas-bot"
             )
         for number, name, sql in known:
             if number > current:
-                async with self.transaction() as tx:
-                    for statement in _statements(sql):
-                        await tx.execute(statement)
-                    await tx.execute(
-                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                        (number, name, utcnow_text()),
-                    )
+                await self._apply(number, name, sql)
         return newest
+
+    async def _apply(self, number: int, name: str, sql: str) -> None:
+        async with self.transaction() as tx:
+            lock = self.dialect.xact_lock(MIGRATION_LOCK)
+            if lock:
+                await tx.execute(lock)
+            if (await tx.scalar("SELECT MAX(version) FROM schema_migrations") or 0) >= number:
+                return  # another process applied it while this one waited
+            for statement in _statements(sql):
+                await tx.execute(self.dialect.migration(statement))
+            await tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (number, name, utcnow_text()),
+            )
 
     def watch_queue(self, listener: Callable[[], None]) -> None:
         """Call `listener` after every commit that queued messages (outbox or broadcast
@@ -134,23 +163,23 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """Commit everything done inside, or nothing if it raises."""
-        async with self._lock:
-            tx = Tx(self.conn)
-            await tx.execute("BEGIN IMMEDIATE")
+        async with self.engine.writer() as conn:
+            tx = Tx(conn)
+            await conn.execute(self.dialect.begin, ())
             try:
                 yield tx
             except BaseException:
-                await tx.execute("ROLLBACK")
+                await conn.execute("ROLLBACK", ())
                 raise
-            await tx.execute("COMMIT")
+            await conn.execute("COMMIT", ())
         self._committed(tx)
 
     @asynccontextmanager
     async def statement(self) -> AsyncIterator[Tx]:
-        """For exactly one writing statement, which SQLite makes atomic by itself: one trip
-        under the lock instead of three (no BEGIN and COMMIT)."""
-        async with self._lock:
-            tx = Tx(self.conn, statements=1)
+        """For exactly one writing statement, which the database makes atomic by itself: one
+        trip instead of three (no BEGIN and COMMIT)."""
+        async with self.engine.writer() as conn:
+            tx = Tx(conn, statements=1)
             yield tx
         self._committed(tx)
 
@@ -163,16 +192,16 @@ class Database:
     async def reading(self) -> AsyncIterator[Tx]:
         """Committed data, without waiting for writers. Each statement sees the latest
         commit; a block of several may see one land between them."""
-        if self._reader is None:
-            raise DatabaseError("database is not open")
-        yield Tx(self._reader)
+        async with self.engine.reader() as conn:
+            yield Tx(conn)
 
 
 class Tx:
     """A connection inside a transaction, a single statement or a reading, with small query
-    helpers; each is one trip to aiosqlite's thread (execute and fetch together)."""
+    helpers; each is one trip to the database (execute and fetch together). Rows are read by
+    column name."""
 
-    def __init__(self, conn: aiosqlite.Connection, statements: int | None = None) -> None:
+    def __init__(self, conn: Connection, statements: int | None = None) -> None:
         self.conn = conn
         self.queued = False  # set by the repositories that queue messages
         self._left = statements  # None: as many as the transaction needs
@@ -184,18 +213,23 @@ class Tx:
             self._left -= 1
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int | None:
-        """Run one statement; the id of an inserted row where there is one."""
+        """Run one statement; for an INSERT into a table with an INTEGER PRIMARY KEY, the
+        new row's id."""
         self._count()
-        row = await self.conn.execute_insert(sql, tuple(params))
-        return row[0] if row else None
+        return await self.conn.execute(sql, tuple(params))
 
-    async def one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        """One statement for each of `rows`, as one trip where the engine allows."""
+        self._count()
+        await self.conn.executemany(sql, [tuple(row) for row in rows])
+
+    async def one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         rows = await self.all(sql, params)
         return rows[0] if rows else None
 
-    async def all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+    async def all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         self._count()
-        return list(await self.conn.execute_fetchall(sql, tuple(params)))
+        return await self.conn.fetch(sql, tuple(params))
 
     async def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         row = await self.one(sql, params)

@@ -1,4 +1,5 @@
-"""Media files on disk beside the database, named by the SHA-256 of their bytes."""
+"""Media files on disk (HUMAS_MEDIA_DIR, or beside the SQLite file), named by the SHA-256 of
+their bytes."""
 
 from __future__ import annotations
 
@@ -10,10 +11,6 @@ from pathlib import Path
 class FileStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-
-    @classmethod
-    def beside(cls, database: Path) -> FileStore:
-        return cls(database.resolve().parent / "media")
 
     def path(self, sha256: str) -> Path:
         return self.folder / sha256[:2] / sha256

@@ -213,7 +213,7 @@ class Requests:
     async def next_code(self, year: int) -> str:
         number = await self.tx.scalar(
             "INSERT INTO code_counters (year, last_number) VALUES (?, 1) ON CONFLICT (year)"
-            " DO UPDATE SET last_number = last_number + 1 RETURNING last_number",
+            " DO UPDATE SET last_number = code_counters.last_number + 1 RETURNING last_number",
             (year,),
         )
         return request_code(year, number)

@@ -42,9 +42,10 @@ def run_sandbox(settings: Settings, *, port: int = DEFAULT_PORT, port_given: boo
     if database is None:
         folder = Path(tempfile.mkdtemp(prefix="humas-sandbox-"))
         database = folder / "sandbox.db"
+    # its own SQLite file, and its media beside it, whatever the office's settings name
+    sandboxed = settings.model_copy(update={"database": str(database), "media_dir": None})
     try:
-        asyncio.run(_main(settings.model_copy(update={"database": database}), port, port_given, folder,
-                          line, replay))
+        asyncio.run(_main(sandboxed, port, port_given, folder, line, replay))
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)

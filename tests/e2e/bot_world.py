@@ -17,6 +17,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.emulator.telegram import SimUser, TelegramEmulator
 from bot.runner import serve
+from tests.databases import database_for
 
 PEOPLE = {
     "client": (1001, "Sari"),
@@ -41,7 +42,7 @@ def poster_bytes(width: int = 1080, height: int = 1350, fmt: str = "JPEG") -> by
 
 def settings_for(server: TelegramEmulator, tmp_path, flow: str = "default") -> Settings:
     return Settings(
-        database=tmp_path / "humas.db", flow=flow, telegram_token=server.token,
+        database=database_for(tmp_path), flow=flow, telegram_token=server.token,
         telegram_api_url=server.base_url, telegram_file_url=server.base_file_url,
         timer_poll_seconds=0.2,  # the test clock jumps; the timer loop looks again soon
     )

@@ -17,6 +17,7 @@ from bot.emulator.line import LineEmulator, LineUser, Received, make_user_id
 from bot.emulator.telegram import TelegramEmulator
 from bot.handlers.line.webhook import WEBHOOK_PATH
 from bot.runner import Platforms, started
+from tests.databases import database_for
 from tests.e2e.bot_world import poster_bytes
 
 LINE_PEOPLE = {
@@ -47,7 +48,7 @@ def line_settings(line: LineEmulator, tmp_path, flow: str = "default",
         extra = {"telegram_token": telegram.token, "telegram_api_url": telegram.base_url,
                  "telegram_file_url": telegram.base_file_url}
     return Settings(
-        database=tmp_path / "humas.db", flow=flow,
+        database=database_for(tmp_path), flow=flow,
         line_channel_secret=line.channel_secret, line_access_token=line.access_token,
         line_api_url=line.base_url, line_data_url=line.data_url,
         line_public_url=f"https://127.0.0.1:{port}", line_host="127.0.0.1", line_port=port,

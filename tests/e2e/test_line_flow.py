@@ -14,6 +14,7 @@ import pytest
 
 from bot.emulator.line import make_user_id
 from storage.repositories import Repos
+from tests.databases import database_env
 from tests.e2e import bot_world
 from tests.e2e.line_fixtures import line_server as line_server  # noqa: F401 - the fixture
 from tests.e2e.line_world import (
@@ -328,8 +329,8 @@ async def test_humas_bot_run_with_line_credentials_only(line_server, tmp_path):
         "HUMAS_LINE_CHANNEL_SECRET": line_server.channel_secret,
         "HUMAS_LINE_ACCESS_TOKEN": line_server.access_token,
         "HUMAS_LINE_API_URL": line_server.base_url, "HUMAS_LINE_DATA_URL": line_server.data_url,
-        "HUMAS_LINE_PORT": str(port), "HUMAS_DATABASE": str(tmp_path / "humas.db"),
-        "HUMAS_CONFIG": str(tmp_path / "none.toml"),
+        "HUMAS_LINE_PORT": str(port), "HUMAS_CONFIG": str(tmp_path / "none.toml"),
+        **database_env(tmp_path),
     }
     log = open(tmp_path / "bot.log", "ab")  # noqa: SIM115, ASYNC230 - the child writes it
     bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,

@@ -23,6 +23,7 @@ from bot.domain.request import Contact, Content, MediaRef
 from bot.emulator.line import RETRY_KEY, LineCall, LineEmulator, make_user_id
 from bot.emulator.telegram import TelegramEmulator
 from storage.repositories import Repos
+from tests.databases import database_for
 from tests.e2e.line_fixtures import line_apis
 from tests.e2e.line_fixtures import line_server as line_server  # noqa: F401 - the fixture
 from tests.e2e.telegram_fixtures import telegram_server as telegram_server  # noqa: F401
@@ -34,7 +35,7 @@ CAPTION = "Ayo donor darah! Aula FK, 1 Desember."
 @pytest.fixture
 def settings(tmp_path, monkeypatch) -> Settings:
     monkeypatch.setenv("HUMAS_CONFIG", str(tmp_path / "absent.toml"))
-    return Settings(database=tmp_path / "humas.db", flow="default", line_public_url=PUBLIC_URL)
+    return Settings(database=database_for(tmp_path), flow="default", line_public_url=PUBLIC_URL)
 
 
 @pytest.fixture

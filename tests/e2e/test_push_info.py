@@ -15,6 +15,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.emulator.telegram import RateLimits, SimChat, SimUser, TelegramEmulator
 from storage.repositories import Repos
+from tests.databases import database_for
 from tests.e2e.bot_world import (
     ANSWERS,
     PEOPLE,
@@ -379,7 +380,7 @@ async def test_429_is_waited_out_and_everyone_gets_the_post_once(world: World):
 SUBSCRIBERS = range(7001, 7061)
 
 
-async def prepare_database(database: Path) -> None:
+async def prepare_database(database: str) -> None:
     """Roles for the people of the default flow, and 60 subscribers of 'mahasiswa' (as if each
     had used /langganan in an earlier session)."""
     app = await App.open(Settings(database=database, flow="default"))
@@ -396,7 +397,7 @@ async def prepare_database(database: Path) -> None:
 async def test_kill_9_mid_broadcast_sends_nobody_a_second_copy(telegram_server, tmp_path, monkeypatch):
     server = telegram_server
     monkeypatch.setenv("HUMAS_CONFIG", str(tmp_path / "none.toml"))
-    await prepare_database(tmp_path / "humas.db")
+    await prepare_database(database_for(tmp_path))
     for chat_id in SUBSCRIBERS:
         server.user(chat_id, f"Mhs{chat_id}", language_code="id").started = True  # they wrote
         # to the bot when they subscribed, so Telegram lets it write to them
@@ -434,7 +435,7 @@ async def test_kill_9_mid_broadcast_sends_nobody_a_second_copy(telegram_server, 
         report = await final_report(world, code, timeout=30)
     finally:
         await kill(bot)
-    app = await App.open(Settings(database=tmp_path / "humas.db", flow="default"))
+    app = await App.open(Settings(database=database_for(tmp_path), flow="default"))
     try:
         rows = await deliveries(app, code)
     finally:

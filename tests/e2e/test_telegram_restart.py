@@ -10,6 +10,7 @@ import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tests.databases import database_env
 from tests.e2e.bot_world import expect, poster_bytes, text_of
 from tests.e2e.telegram_fixtures import telegram_server as telegram_server  # noqa: F401
 
@@ -20,8 +21,8 @@ async def start_bot(server, tmp_path, **settings: str) -> asyncio.subprocess.Pro
     env |= {f"HUMAS_{name.upper()}": value for name, value in settings.items()}
     env |= {
         "HUMAS_TELEGRAM_TOKEN": server.token, "HUMAS_TELEGRAM_API_URL": server.base_url,
-        "HUMAS_TELEGRAM_FILE_URL": server.base_file_url, "HUMAS_DATABASE": str(tmp_path / "humas.db"),
-        "HUMAS_CONFIG": str(tmp_path / "none.toml"),
+        "HUMAS_TELEGRAM_FILE_URL": server.base_file_url, "HUMAS_CONFIG": str(tmp_path / "none.toml"),
+        **database_env(tmp_path),
     }
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,

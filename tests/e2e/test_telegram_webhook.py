@@ -16,6 +16,7 @@ import aiohttp
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.emulator.telegram import TelegramEmulator
+from tests.databases import database_for
 from tests.e2e.bot_world import expect, running_bot, text_of
 
 SECRET = "humas-Webhook_s3cret"
@@ -52,7 +53,7 @@ async def webhook_bot(server: TelegramEmulator, tmp_path, clock: ManualClock, pa
     port = free_port()
     url = f"http://127.0.0.1:{port}{path}"
     settings = Settings(
-        database=tmp_path / "humas.db", flow="default", telegram_token=server.token,
+        database=database_for(tmp_path), flow="default", telegram_token=server.token,
         telegram_api_url=server.base_url, telegram_file_url=server.base_file_url,
         telegram_webhook_url=url, telegram_webhook_secret=SECRET,
         telegram_listen="127.0.0.1", telegram_port=port,

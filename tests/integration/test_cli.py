@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import database_env, untouched
+
 
 def humas(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HUMAS_")}
-    environment |= {"HUMAS_DATABASE": str(tmp_path / "humas.db"), "HUMAS_CONFIG": str(tmp_path / "none.toml")}
+    environment |= {"HUMAS_CONFIG": str(tmp_path / "none.toml"), **database_env(tmp_path)}
     environment |= env or {}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=environment,
@@ -88,8 +90,8 @@ def test_run_without_a_token_starts_the_sandbox_and_says_so(tmp_path):
     another flow, and leaves the real database alone."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HUMAS_")}
-    environment |= {"HUMAS_DATABASE": str(tmp_path / "humas.db"), "HUMAS_CONFIG": str(tmp_path / "none.toml"),
-                    "HUMAS_SANDBOX_PORT": str(port)}
+    environment |= {"HUMAS_CONFIG": str(tmp_path / "none.toml"), "HUMAS_SANDBOX_PORT": str(port),
+                    **database_env(tmp_path)}
     process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--flow", "unej"], cwd=tmp_path,
                                env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     banner = []
@@ -114,7 +116,7 @@ def test_run_without_a_token_starts_the_sandbox_and_says_so(tmp_path):
     another = next(line for line in banner if "Another office's flow" in line)
     assert "./run.sh --flow ismki" in another  # unej is playing: another one is suggested
     assert "bkk-palembang, default, ismki, rspon, ub-fisip, unej" in another
-    assert not (tmp_path / "humas.db").exists()
+    assert untouched(tmp_path)
 
 
 def test_a_sandbox_port_asked_for_and_taken_is_refused(tmp_path):

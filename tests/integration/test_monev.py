@@ -45,6 +45,7 @@ from bot.domain.request import Contact, Content, MediaRef
 from bot.reports.chart import LEVEL, WIDTH, render_chart
 from bot.services.monev import monev, nearest_rank
 from storage.repositories import Repos
+from tests.databases import database_env, untouched
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))
@@ -253,7 +254,7 @@ def test_report_period_defaults_to_the_last_full_month():
 
 def humas(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUMAS_")}
-    env |= {"HUMAS_DATABASE": str(tmp_path / "humas.db"), "HUMAS_CONFIG": str(tmp_path / "none.toml")}
+    env |= {"HUMAS_CONFIG": str(tmp_path / "none.toml"), **database_env(tmp_path)}
     return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=60)
 
@@ -282,4 +283,4 @@ def test_cli_report_bad_dates_give_one_line_and_exit_2(tmp_path, args, says):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and says in lines[0], result.stderr
-    assert not (tmp_path / "humas.db").exists()  # refused before touching the database
+    assert untouched(tmp_path)  # refused before touching the database

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,8 +10,9 @@ from bot.app import App
 from bot.domain import engine
 from bot.domain.engine import Act, Actor, Refused
 from bot.domain.request import Contact, Content, MediaRef, Status
-from storage.db import Database, DatabaseError, migrations
+from storage.db import ConstraintError, Database, DatabaseError, ReadOnlyError, migrations
 from storage.repositories import Repos
+from tests.databases import ON_POSTGRES, SQLITE_ONLY, database_for
 
 
 def content(**changes) -> Content:
@@ -95,24 +95,49 @@ async def test_refused_action_changes_nothing(app, poster_content):
     assert (await app.requests.get(state.code)).step_id == "koordinator"
 
 
+TABLES = ("requests", "request_versions", "audit_log", "people", "identities", "role_grants", "invites",
+          "media", "outbox", "drafts", "seen_events", "pending_inputs", "targets", "subscribers",
+          "broadcasts", "timers", "link_codes", "code_counters")
+
+
 async def test_migrations_build_an_empty_database(tmp_path):
-    db = await Database.open(tmp_path / "fresh.db")
+    db = await Database.open(database_for(tmp_path, "fresh.db"))
     try:
         async with db.reading() as tx:
-            tables = {r[0] for r in await tx.all("SELECT name FROM sqlite_master WHERE type='table'")}
-            mode = await tx.scalar("PRAGMA journal_mode")
-            fks = await tx.scalar("PRAGMA foreign_keys")
-        assert {"requests", "request_versions", "audit_log", "people", "identities",
-                "role_grants", "invites", "media", "outbox", "drafts"} <= tables
-        assert mode == "wal" and fks == 1
+            for table in TABLES:
+                assert await tx.scalar(f"SELECT COUNT(*) FROM {table}") == 0, table
         assert await db.schema_version() == migrations()[-1][0]
         assert await db.migrate() == migrations()[-1][0]  # running again changes nothing
     finally:
         await db.close()
 
 
+@pytest.mark.skipif(ON_POSTGRES, reason=SQLITE_ONLY)
+async def test_the_sqlite_file_is_in_wal_mode_with_foreign_keys(app):
+    async with app.db.reading() as tx:
+        assert await tx.scalar("PRAGMA journal_mode") == "wal"
+        assert await tx.scalar("PRAGMA foreign_keys") == 1
+
+
+async def test_ids_are_given_by_the_database_and_text_sorts_byte_by_byte(app):
+    """What the migrations' INTEGER PRIMARY KEY and TEXT mean on either database: the insert
+    gives the new id; times in ISO text and names sort as SQLite sorts them, whatever the
+    server's locale (upper case before lower, '+' before '.')."""
+    names = ["b", "B", "a", "2026-11-26T02:00:00.5+00:00", "2026-11-26T02:00:00+00:00", "_x", "Ä"]
+    async with app.db.transaction() as tx:
+        ids = [await tx.execute("INSERT INTO people (name, created_at) VALUES (?, 'now')", (name,))
+               for name in names]
+    assert ids == [1, 2, 3, 4, 5, 6, 7]
+    async with app.db.reading() as tx:
+        rows = await tx.all("SELECT name FROM people WHERE name > ? ORDER BY name", (sorted(names)[0],))
+        assert [row["name"] for row in rows] == sorted(names)[1:]
+        assert await tx.scalar("SELECT MAX(id) FROM people WHERE name = ?", ("nobody",)) is None
+        assert await tx.scalar("SELECT COUNT(*) FROM people WHERE substr(name, 1, ?) = ?", (4, "2026")) == 2
+        assert await tx.scalar("SELECT COUNT(*) FROM people WHERE lower(name) = ?", ("b",)) == 2
+
+
 async def test_newer_database_is_refused(tmp_path):
-    path = tmp_path / "newer.db"
+    path = database_for(tmp_path, "newer.db")
     db = await Database.open(path)
     async with db.transaction() as tx:
         await tx.execute(
@@ -124,7 +149,7 @@ async def test_newer_database_is_refused(tmp_path):
 
 
 async def test_foreign_keys_are_enforced(app):
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(ConstraintError):
         async with app.db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO role_grants (person_id, role, granted_at) VALUES (4242, 'x', 'now')"
@@ -138,7 +163,7 @@ async def test_reads_see_commits_without_waiting_for_a_writer_and_cannot_write(a
             assert await reader.scalar("SELECT COUNT(*) FROM people WHERE name = 'Sari'") == 0
     async with app.db.reading() as reader:
         assert await reader.scalar("SELECT COUNT(*) FROM people WHERE name = 'Sari'") == 1
-        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        with pytest.raises(ReadOnlyError):
             await reader.execute("DELETE FROM people")
 
 
