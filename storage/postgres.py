@@ -11,7 +11,7 @@ provide them.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any
 
 import asyncpg
@@ -32,19 +32,64 @@ class PostgresConnection:
     async def execute(self, sql: str, params: Sequence[Any]) -> int | None:
         """Run one statement; for an INSERT into a table with an id, the new row's id."""
         text, returning = await self._engine.prepared(self.conn, sql)
-        with _errors():
-            if returning:
-                return await self.conn.fetchval(text, *params)
-            await self.conn.execute(text, *params)
+        if returning:
+            return await self._call(self.conn.fetchval, text, params)
+        await self._call(self.conn.execute, text, params)
         return None
 
     async def fetch(self, sql: str, params: Sequence[Any]) -> list[asyncpg.Record]:
-        with _errors():
-            return await self.conn.fetch(POSTGRES.query(sql), *params)
+        return await self._call(self.conn.fetch, POSTGRES.query(sql), params)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        text, rows = POSTGRES.query(sql), list(rows)
         with _errors():
-            await self.conn.executemany(POSTGRES.query(sql), rows)
+            try:
+                await self.conn.executemany(text, rows)
+            except asyncpg.DataError as exc:
+                types = await self._mismatched(exc, text)
+                fitted = [_as_types(types, row) for row in rows]
+                if fitted == [list(row) for row in rows]:
+                    raise
+                await self.conn.executemany(text, fitted)
+
+    async def _call(self, method, text: str, params: Sequence[Any]) -> Any:
+        with _errors():
+            try:
+                return await method(text, *params)
+            except asyncpg.DataError as exc:
+                fitted = _as_types(await self._mismatched(exc, text), params)
+                if fitted == list(params):
+                    raise
+                return await method(text, *fitted)
+
+    async def _mismatched(self, exc: asyncpg.DataError, text: str) -> list[str]:
+        """The statement's parameter types, when `exc` says a value did not fit one; asyncpg
+        refuses before anything is sent, so the transaction goes on."""
+        if "invalid input for query argument" not in str(exc):
+            raise exc
+        statement = await self.conn.prepare(text)
+        return [parameter.name for parameter in statement.get_parameters()]
+
+
+def _as_types(types: list[str], params: Sequence[Any]) -> list[Any]:
+    """A value as its column's type, as SQLite's column affinity stores and compares it: a number
+    for a TEXT column is its text, the text of a number for an INTEGER one is the number."""
+    out = []
+    for kind, value in zip(types, params, strict=True):
+        if kind in _TEXT and isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        elif kind in _INTEGER and isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+            value = int(value)
+        elif kind in _REAL and isinstance(value, str):
+            with suppress(ValueError):  # text that is no number stays text, and is refused
+                value = float(value)
+        out.append(value)
+    return out
+
+
+_TEXT = {"text", "varchar", "bpchar", "name"}
+_INTEGER = {"int2", "int4", "int8"}
+_REAL = {"float4", "float8"}
 
 
 class PostgresEngine:

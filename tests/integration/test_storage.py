@@ -136,6 +136,20 @@ async def test_ids_are_given_by_the_database_and_text_sorts_byte_by_byte(app):
         assert await tx.scalar("SELECT COUNT(*) FROM people WHERE lower(name) = ?", ("b",)) == 2
 
 
+async def test_a_value_is_kept_as_its_columns_type(app):
+    """SQLite stores a number given for a TEXT column as its text, and compares it so; the same
+    statements do the same on PostgreSQL."""
+    async with app.db.transaction() as tx:
+        person = await tx.execute("INSERT INTO people (name, created_at) VALUES (?, ?)", (2026, "now"))
+        await tx.execute("INSERT INTO identities (platform, external_id, person_id) VALUES (?, ?, ?)",
+                         ("telegram", 1001, str(person)))
+    async with app.db.reading() as tx:
+        row = await tx.one("SELECT * FROM identities WHERE external_id = ? AND person_id = ?",
+                           (1001, str(person)))
+        assert (row["external_id"], row["person_id"]) == ("1001", person)
+        assert await tx.scalar("SELECT name FROM people WHERE name = ?", (2026,)) == "2026"
+
+
 async def test_newer_database_is_refused(tmp_path):
     path = database_for(tmp_path, "newer.db")
     db = await Database.open(path)
