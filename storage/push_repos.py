@@ -88,7 +88,9 @@ class Subscribers:
         if platform:
             sql += " AND platform = ?"
             params = (platform,)
-        return [_with_audiences(row) for row in await self.tx.all(sql + " ORDER BY subscribed_at", params)]
+        # ties broken by the key: an order both databases give (neither keeps insertion order)
+        rows = await self.tx.all(sql + " ORDER BY subscribed_at, platform, chat_id", params)
+        return [_with_audiences(row) for row in rows]
 
 
 class Broadcasts:

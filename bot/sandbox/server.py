@@ -311,7 +311,7 @@ class Sandbox:
                     holders.append(person["name"] if person else str(person_id))
                 timers = await tx.all(
                     f"SELECT t.kind, t.due_at FROM timers t JOIN requests r ON r.id = t.request_id {LIVE}"
-                    " AND r.code = ? ORDER BY t.due_at", (state.code,))
+                    " AND r.code = ? ORDER BY t.due_at, t.id", (state.code,))
                 acting = set()
                 if state.status in ("active", "returned"):
                     for person_id in ids if state.status == "active" else [state.requester_id]:
