@@ -242,6 +242,13 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
                 line=args.line, replay="humas-bot sandbox --flow {}" + (" --line" if args.line else ""))
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
+    from bot.db_copy import copy_office
+
+    media_dir = Path(args.media_dir) if args.media_dir else None
+    print(copy_office(settings, args.target, media_dir))
+
+
 def with_app(handler: Callable[[argparse.Namespace, App], Awaitable[None]]):
     def call(args: argparse.Namespace, settings: Settings) -> None:
         async def main() -> None:
@@ -259,7 +266,7 @@ def with_app(handler: Callable[[argparse.Namespace, App], Awaitable[None]]):
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="humas-bot", description="Publication SOPs in Telegram and LINE")
     p.add_argument("--flow", help="flow to use (default: HUMAS_FLOW or 'default')")
-    p.add_argument("--database", help="SQLite file (default: HUMAS_DATABASE or ./humas.db)")
+    p.add_argument("--database", help="SQLite file or postgresql:// URL (default: HUMAS_DATABASE; humas.db)")
     sub = p.add_subparsers(dest="command", required=True)
 
     flows = sub.add_parser("flows", help="list flows, or show one as its SOP table")
@@ -304,6 +311,13 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="end", metavar="DATE", help="last day, included")
     report.add_argument("--out", default=".", help="folder for monev-FROM-TO.png and .csv (default: here)")
     report.set_defaults(func=cmd_report)
+
+    db = sub.add_parser("db", help="copy this office's SQLite database into an empty PostgreSQL one")
+    db.add_argument("action", choices=["copy"])
+    db.add_argument("target", metavar="URL", help="postgresql://user:password@host/database")
+    db.add_argument("--media-dir", metavar="DIR",
+                    help="copy the media files here too (default: they stay where they are)")
+    db.set_defaults(func=cmd_db)
 
     run = sub.add_parser("run", help="start the bot (the sandbox, when no platform is configured)")
     run.add_argument("--flow", dest="run_flow", metavar="NAME", help="flow to use (e.g. unej)")

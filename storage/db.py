@@ -137,7 +137,11 @@ class Database:
             )
         for number, name, sql in known:
             if number > current:
-                await self._apply(number, name, sql)
+                try:
+                    await self._apply(number, name, sql)
+                except self.engine.errors as exc:
+                    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                    raise DatabaseError(f"{self.label}: migration {name} failed: {first}") from exc
         return newest
 
     async def _apply(self, number: int, name: str, sql: str) -> None:

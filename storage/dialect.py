@@ -15,7 +15,9 @@ conventions): `?` placeholders, `INTEGER PRIMARY KEY` ids, TEXT times, INTEGER b
   (`returning_target`);
 - an advisory lock held to the end of a transaction (`xact_lock`): SQLite has one writer at a
   time anyway, PostgreSQL takes `pg_advisory_xact_lock`;
-- setting an identity sequence after rows were copied in with their ids (`identity_reset`).
+- setting an identity sequence after rows were copied in with their ids (`identity_reset`);
+- the catalog: which tables, columns and foreign keys a database has (`tables`, `columns`,
+  `references`), for `humas-bot db copy`.
 
 This is also where the SQL of several workers on one PostgreSQL belongs (a claim's
 `FOR UPDATE SKIP LOCKED`, `pg_notify`): the engines run statements, the dialect words them.
@@ -28,7 +30,12 @@ PostgreSQL; order by columns that are never NULL, or say `NULLS FIRST`/`NULLS LA
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.db import Tx
 
 # The SQL types SQLite migrations use, and what PostgreSQL gets instead. Word boundaries keep
 # `INTEGER PRIMARY KEY` (an id SQLite assigns) apart from a plain `INTEGER`.
@@ -41,6 +48,19 @@ _PG_TYPES = (
 )
 _INSERT = re.compile(r"\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # integer, real, text or blob: what the value is, whatever the engine calls it
+    key: int  # position in the primary key, 0 if not in it
+    identity: bool  # an id the database gives (SQLite's INTEGER PRIMARY KEY)
+
+
+_KINDS = {"integer": "integer", "bigint": "integer", "smallint": "integer", "int": "integer",
+          "text": "text", "character varying": "text", "real": "real", "double precision": "real",
+          "blob": "blob", "bytea": "blob"}
 
 
 class Dialect:
@@ -69,6 +89,24 @@ class Dialect:
         """A statement that makes the next generated id follow the largest one in the table."""
         return None
 
+    async def tables(self, tx: Tx) -> list[str]:
+        """The tables this code made (SQLite's own aside)."""
+        rows = await tx.all("SELECT name FROM sqlite_master WHERE type = 'table'"
+                            " AND name NOT LIKE 'sqlite%' ORDER BY name")
+        return [row[0] for row in rows]
+
+    async def columns(self, tx: Tx, table: str) -> list[Column]:
+        rows = await tx.all("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid", (table,))
+        keys = sum(1 for row in rows if row["pk"])
+        return [Column(row["name"], _KINDS.get(row["type"].lower(), "text"), row["pk"],
+                       keys == 1 and row["pk"] == 1 and row["type"].upper() == "INTEGER")
+                for row in rows]
+
+    async def references(self, tx: Tx, table: str) -> set[str]:
+        """The tables `table` has foreign keys to."""
+        rows = await tx.all('SELECT "table" FROM pragma_foreign_key_list(?)', (table,))
+        return {row[0] for row in rows}
+
 
 class PostgresDialect(Dialect):
     name = "postgresql"
@@ -95,6 +133,34 @@ class PostgresDialect(Dialect):
             f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
             f" COALESCE(MAX({column}), 1), MAX({column}) IS NOT NULL) FROM {table}"
         )
+
+
+    async def tables(self, tx: Tx) -> list[str]:
+        rows = await tx.all("SELECT table_name FROM information_schema.tables WHERE table_schema ="
+                            " current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name")
+        return [row[0] for row in rows]
+
+    async def columns(self, tx: Tx, table: str) -> list[Column]:
+        rows = await tx.all(
+            "SELECT c.column_name, c.data_type, c.is_identity, COALESCE(k.ordinal_position, 0) AS key"
+            " FROM information_schema.columns c LEFT JOIN information_schema.table_constraints t"
+            " ON t.table_schema = c.table_schema AND t.table_name = c.table_name"
+            " AND t.constraint_type = 'PRIMARY KEY'"
+            " LEFT JOIN information_schema.key_column_usage k ON k.constraint_name = t.constraint_name"
+            " AND k.table_schema = c.table_schema AND k.column_name = c.column_name"
+            " WHERE c.table_schema = current_schema() AND c.table_name = ? ORDER BY c.ordinal_position",
+            (table,),
+        )
+        return [Column(row[0], _KINDS.get(row[1], "text"), row[3], row[2] == "YES") for row in rows]
+
+    async def references(self, tx: Tx, table: str) -> set[str]:
+        rows = await tx.all(
+            "SELECT DISTINCT r.relname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid"
+            " JOIN pg_class r ON r.oid = c.confrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
+            " WHERE c.contype = 'f' AND n.nspname = current_schema() AND t.relname = ?",
+            (table,),
+        )
+        return {row[0] for row in rows}
 
 
 SQLITE = Dialect()
