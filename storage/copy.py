@@ -52,7 +52,8 @@ async def refuse_unless_empty(target: Database, tables: list[str]) -> None:
         held = {table: await tx.scalar(f"SELECT COUNT(*) FROM {table}") for table in tables}
     full = {table: count for table, count in held.items() if count}
     if full:
-        named = [f"{table} {count}" for table, count in sorted(full.items())]
+        first = sorted(full, key=lambda table: (table not in ("requests", "people"), table))
+        named = [f"{table} {full[table]}" for table in first]
         listed = ", ".join(named[:3]) + (f" and {len(named) - 3} more tables" if len(named) > 3 else "")
         raise DatabaseError(f"{target.label} is not empty (rows in {listed}); "
                             "db copy needs an empty database")
