@@ -17,10 +17,11 @@ import pytest
 from tests.databases import database_env, untouched
 
 
-def humas(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def humas(tmp_path: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HUMAS_")}
     environment |= {"HUMAS_CONFIG": str(tmp_path / "none.toml"), **database_env(tmp_path)}
     environment |= env or {}
+    environment = {k: v for k, v in environment.items() if v is not None}  # None: unset
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=environment,
         cwd=tmp_path, timeout=60,
@@ -68,6 +69,10 @@ def test_roles_grant_list_revoke_and_invite(tmp_path):
         (["roles", "grant", "bos", "--telegram", "1"], {}, "unknown role 'bos'"),
         (["invite", "bos"], {}, "unknown role 'bos'"),
         (["requests"], {"HUMAS_DATABASE": "/proc/no/such/dir/humas.db"}, "cannot open database"),
+        (["requests"], {"HUMAS_DATABASE": "postgresql://humas:s3cret@127.0.0.1:1/humas",
+                        "HUMAS_MEDIA_DIR": "media"}, "cannot open database postgresql://humas:***@127.0.0.1:1/humas"),
+        (["requests"], {"HUMAS_DATABASE": "postgresql://humas@127.0.0.1:1/humas", "HUMAS_MEDIA_DIR": None},
+         "HUMAS_MEDIA_DIR"),
         (["requests"], {"HUMAS_TIMEZONE": "Mars/Base"}, "HUMAS_TIMEZONE"),
     ],
 )
@@ -76,6 +81,7 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, args, env, says):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and says in lines[0], result.stderr
+    assert "s3cret" not in result.stderr
 
 
 def free_port() -> int:

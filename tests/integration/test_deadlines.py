@@ -96,7 +96,6 @@ async def test_timers_survive_a_restart_and_do_not_fire_twice(settings, clock, p
         assert [kind for _, kind, _ in await sent_notices(reopened)] == ["reminder", "reminder", "escalation"]
     finally:
         await reopened.close()
-    app.db._conn = None  # closed above; the fixture's close is then a no-op
 
 
 async def test_a_step_that_moved_on_sends_no_reminder(app, clock, people):
