@@ -3,6 +3,8 @@ what each engine is given."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from storage.db import _statements, migrations
@@ -52,6 +54,23 @@ def test_every_shipped_migration_translates_without_sqlite_words_left():
             translated = POSTGRES.migration(statement)
             assert "INTEGER" not in translated and "AUTOINCREMENT" not in translated, name
             assert "?" not in POSTGRES.query(translated), name
+
+
+CONSTRAINTS = {"PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "CONSTRAINT"}
+COLUMN = re.compile(r"^\s*(?:ALTER TABLE \w+ ADD COLUMN\s+)?(\w+)\s+(\w+)", re.MULTILINE)
+
+
+def test_every_shipped_migration_names_its_column_types_as_the_dialect_reads_them():
+    """Upper-case INTEGER, TEXT, REAL or BLOB: what PostgreSQL's translation looks for (a column
+    typed `text` would compare by the server's locale, an `int` would be 32 bits)."""
+    for _, name, sql in migrations():
+        for statement in _statements(sql):
+            if not statement.startswith(("CREATE TABLE", "ALTER TABLE")):
+                continue
+            body = statement.split("(", 1)[1] if statement.startswith("CREATE") else statement
+            for column, kind in COLUMN.findall(body):
+                if column.upper() not in CONSTRAINTS:
+                    assert kind in {"INTEGER", "TEXT", "REAL", "BLOB"}, f"{name}: {column} {kind}"
 
 
 def test_an_insert_asks_for_its_new_id_unless_it_says_what_it_returns():
