@@ -165,25 +165,31 @@ class Database:
             self._on_queued.append(listener)
 
     @asynccontextmanager
+    async def writer(self, statements: int | None = None) -> AsyncIterator[Tx]:
+        """The writing connection, this block's alone until it ends, with no transaction of its
+        own: what `transaction()` and `statement()` are made of, and what a unit of work that
+        begins (`dialect.begin`) and ends its transaction itself holds."""
+        async with self.engine.writer() as conn:
+            yield Tx(conn, statements)
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """Commit everything done inside, or nothing if it raises."""
-        async with self.engine.writer() as conn:
-            tx = Tx(conn)
-            await conn.execute(self.dialect.begin, ())
+        async with self.writer() as tx:
+            await tx.conn.execute(self.dialect.begin, ())
             try:
                 yield tx
             except BaseException:
-                await conn.execute("ROLLBACK", ())
+                await tx.conn.execute("ROLLBACK", ())
                 raise
-            await conn.execute("COMMIT", ())
+            await tx.conn.execute("COMMIT", ())
         self._committed(tx)
 
     @asynccontextmanager
     async def statement(self) -> AsyncIterator[Tx]:
         """For exactly one writing statement, which the database makes atomic by itself: one
         trip instead of three (no BEGIN and COMMIT)."""
-        async with self.engine.writer() as conn:
-            tx = Tx(conn, statements=1)
+        async with self.writer(statements=1) as tx:
             yield tx
         self._committed(tx)
 
