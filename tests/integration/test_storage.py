@@ -136,7 +136,8 @@ async def test_ids_are_given_by_the_database_and_text_sorts_byte_by_byte(app):
         assert await tx.scalar("SELECT COUNT(*) FROM people WHERE lower(name) = ?", ("b",)) == 2
         assert await tx.scalar("SELECT COUNT(*) FROM people WHERE name = ?", ("b",)) == 1  # case counts
         assert await tx.scalar("SELECT COUNT(*) FROM people WHERE name IN (?, ?, ?)", ("a", "B", "c")) == 2
-        assert [r["name"] for r in await tx.all("SELECT name FROM people ORDER BY id LIMIT ?", (2,))] == ["b", "B"]
+        first_two = await tx.all("SELECT name FROM people ORDER BY id LIMIT ?", (2,))
+        assert [row["name"] for row in first_two] == ["b", "B"]
         assert type(await tx.scalar("SELECT COUNT(*) FROM people")) is int
 
 
