@@ -29,7 +29,7 @@ install_postgresql() {
     fi
     echo "postgres.sh: installing Debian's postgresql" >&2
     "${as_root[@]}" apt-get update -qq
-    # policy-rc.d-free: the package's own cluster is not needed; only its programs are
+    # only the programs are used; the package's own cluster (if it makes one) is left alone
     "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null
     pg_bin > /dev/null
 }
