@@ -19,6 +19,7 @@ from bot.services.people import UnknownRole
 from bot.textable import render_table
 from bot.usage import fail
 from storage.db import DatabaseError
+from storage.targets import is_postgres_url
 
 USAGE_ERRORS = (SettingsError, FlowError, DatabaseError, UnknownRole, SpecMissing)
 
@@ -237,6 +238,8 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
         settings = settings.model_copy(update={"flow": args.sandbox_flow})
     load_flow(settings.flow, settings.flows_dir)  # an unknown flow is named before anything starts
     database = args.sandbox_database or args.database
+    if database and is_postgres_url(database):
+        fail("the sandbox plays on a SQLite file of its own (--database FILE), never on PostgreSQL")
     port, given = sandbox_port(args.port, settings)
     run_sandbox(settings, port=port, port_given=given, database=Path(database) if database else None,
                 line=args.line, replay="humas-bot sandbox --flow {}" + (" --line" if args.line else ""))

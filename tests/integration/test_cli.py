@@ -73,6 +73,8 @@ def test_roles_grant_list_revoke_and_invite(tmp_path):
                         "HUMAS_MEDIA_DIR": "media"}, "cannot open database postgresql://humas:***@127.0.0.1:1/humas"),
         (["requests"], {"HUMAS_DATABASE": "postgresql://humas@127.0.0.1:1/humas", "HUMAS_MEDIA_DIR": None},
          "HUMAS_MEDIA_DIR"),
+        (["--database", "postgresql://humas@127.0.0.1:1/humas", "sandbox"], {"HUMAS_MEDIA_DIR": "media"},
+         "a SQLite file of its own"),
         (["requests"], {"HUMAS_TIMEZONE": "Mars/Base"}, "HUMAS_TIMEZONE"),
     ],
 )
