@@ -27,12 +27,13 @@ async def copy_database(source: Database, target: Database) -> dict[str, int]:
         tables = await _in_dependency_order(source, tx)
         columns = {table: await source.dialect.columns(tx, table) for table in tables}
     async with target.reading() as tx:
-        foreign = sorted(set(await target.dialect.tables(tx)) - set(tables) - SKIPPED)
+        existing = set(await target.dialect.tables(tx))
+    foreign = sorted(existing - set(tables) - SKIPPED)
     if foreign:
         raise DatabaseError(f"{target.label} is not empty: it has tables humas-bot did not make "
                             f"({', '.join(foreign[:5])}); db copy needs an empty database")
-    await target.migrate()
-    await refuse_unless_empty(target, tables)
+    await refuse_unless_empty(target, [table for table in tables if table in existing])
+    await target.migrate()  # the target is left as it was unless it is empty
     copied: dict[str, int] = {}
     async with target.transaction() as out:
         for table in tables:
