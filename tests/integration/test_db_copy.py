@@ -74,6 +74,13 @@ async def build_office(tmp_path: Path, clock, server) -> str:
             repos = Repos(tx)
             await repos.drafts.save(line, "line", "caption", {"data": {"title": "Seminar"}})
             await repos.pending.set(ids["direktur"], "reason", {"code": code, "act": "reject"})
+            # the default flow has no evaluation rows (UB FISIP and BKK do): one action as they write it
+            await tx.execute(
+                "INSERT INTO evaluation_actions (flow, period, step_id, text, owner_id, due_on, created_by,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                ("default", "2026-11", "evaluasi", "Perbarui templat poster", ids["petugas"], "2026-12-15",
+                 ids["direktur"], "2026-12-01T02:00:00+00:00"),
+            )
     finally:
         await app.close()
     return code
