@@ -111,3 +111,15 @@ def _server() -> _Server:
         assert SERVER is not None
         _SERVER = _Server(SERVER)
     return _SERVER
+
+
+async def full_scans(tx, sql: str, params: tuple = ()) -> list[str]:
+    """The lines of the query's plan that read a whole table (not a constant list): SQLite's
+    EXPLAIN QUERY PLAN says SCAN; PostgreSQL's EXPLAIN, with sequential scans priced out so an
+    empty test table does not invite one, still says Seq Scan where no index serves."""
+    if not ON_POSTGRES:
+        plan = [row[3] for row in await tx.all(f"EXPLAIN QUERY PLAN {sql}", params)]
+        return [line for line in plan if "SCAN" in line.replace("SCAN CONSTANT", "")]
+    await tx.all("SET LOCAL enable_seqscan = off")
+    plan = [row[0] for row in await tx.all(f"EXPLAIN {sql}", params)]
+    return [line.strip() for line in plan if "Seq Scan" in line]

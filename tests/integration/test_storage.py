@@ -12,7 +12,7 @@ from bot.domain.engine import Act, Actor, Refused
 from bot.domain.request import Contact, Content, MediaRef, Status
 from storage.db import ConstraintError, Database, DatabaseError, ReadOnlyError, migrations
 from storage.repositories import Repos
-from tests.databases import ON_POSTGRES, SQLITE_ONLY, database_for
+from tests.databases import ON_POSTGRES, SQLITE_ONLY, database_for, full_scans
 
 
 def content(**changes) -> Content:
@@ -206,3 +206,11 @@ async def test_request_codes_count_per_year(app, clock, poster_content):
     first = await app.requests.submit(client, poster_content)
     second = await app.requests.submit(client, poster_content)
     assert (first.code, second.code) == ("PUB-2026-0001", "PUB-2026-0002")
+
+
+async def test_the_plan_check_sees_a_whole_table_read(app):
+    """The check the hot-path tests rely on: a filter on an unindexed column is a full scan,
+    one on the primary key is not, on either database."""
+    async with app.db.transaction() as tx:
+        assert await full_scans(tx, "SELECT id FROM outbox WHERE payload = ?", ("{}",))
+        assert await full_scans(tx, "SELECT id FROM outbox WHERE id = ?", (1,)) == []
