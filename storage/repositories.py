@@ -282,6 +282,20 @@ class Requests:
         )
         return [(row["version"], Content.model_validate_json(row["content"])) for row in rows]
 
+    async def revisions(self, code: str) -> list[dict]:
+        """Every version with who made it and when (the name as the person is called now)."""
+        rows = await self.tx.all(
+            "SELECT v.version, v.content, v.created_at, p.name FROM request_versions v"
+            " JOIN requests r ON r.id = v.request_id LEFT JOIN people p ON p.id = v.created_by"
+            " WHERE r.code = ? ORDER BY v.version",
+            (code,),
+        )
+        return [
+            {"version": row["version"], "content": Content.model_validate_json(row["content"]),
+             "by": row["name"] or "", "at": datetime.fromisoformat(row["created_at"])}
+            for row in rows
+        ]
+
     async def listing(
         self, requester_id: int | None = None, status: str | None = None,
         step_ids: list[str] | None = None, limit: int = 100,

@@ -37,6 +37,8 @@ from linebot.v3.messaging import (
 
 from bot.app import App
 from bot.domain.request import Content
+from bot.services.publishing import posted
+from bot.textsplit import split_text
 from bot.waiting import rest
 from storage.repositories import Repos
 
@@ -269,7 +271,7 @@ class LineBroadcaster:
             state = await repos.requests.get(broadcast["code"]) if broadcast else None
         if state is None:
             raise LookupError(f"broadcast {broadcast_id} has no request")
-        return messages_for(state.content, self.app.settings.line_public_url)
+        return messages_for(posted(self.app.flow, state.content), self.app.settings.line_public_url)
 
 
 def messages_for(content: Content, public_url: str | None) -> list[Message]:
@@ -277,7 +279,7 @@ def messages_for(content: Content, public_url: str | None) -> list[Message]:
     text (split at 5000 characters); at most five messages, the caption first to keep.
     Images need this server's public https address (LINE fetches them); without it, text only.
     Videos are not sent on LINE (a video message needs a preview image)."""
-    texts = [TextMessage(text=part) for part in split_text(content.caption)][:MESSAGES_PER_CALL]
+    texts = [TextMessage(text=part) for part in split_text(content.caption, TEXT_LIMIT)][:MESSAGES_PER_CALL]
     images: list[Message] = []
     if public_url and public_url.startswith("https://"):
         base = public_url.rstrip("/")
@@ -288,38 +290,6 @@ def messages_for(content: Content, public_url: str | None) -> list[Message]:
     elif content.media and public_url:
         log.warning("line_public_url %r is not https: posters are not sent on LINE", public_url)
     return images[:MESSAGES_PER_CALL - len(texts)] + texts
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Parts of at most `limit` UTF-16 units, cut after a line break or a space where one
-    lies in the part's second half."""
-    parts: list[str] = []
-    rest = text.strip()
-    while rest:
-        if _units(rest) <= limit:
-            parts.append(rest)
-            break
-        end = _fit(rest, limit)
-        cut = max(rest.rfind("\n", 0, end), rest.rfind(" ", 0, end))
-        if cut > end // 2:
-            end = cut + 1
-        parts.append(rest[:end].rstrip())
-        rest = rest[end:].lstrip()
-    return [p for p in parts if p]
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _fit(text: str, limit: int) -> int:
-    """The longest prefix (in characters) within `limit` UTF-16 units."""
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(text)
 
 
 def _resumable(rows: list[dict], now: datetime) -> list[Batch]:

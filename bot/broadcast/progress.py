@@ -13,11 +13,13 @@ from bot.broadcast.limits import Pacer
 from bot.domain.durations import format_duration
 from bot.i18n import t
 from bot.services.publishing import eta
+from bot.textsplit import split_text
 from storage.repositories import Repos
 
 EDIT_EVERY = 2.0  # seconds between edits: edits count against the chat's limits too
 SHOWN_FAILURES = 20
 REPORT_RETRIES = 3  # 429s waited out for the final report
+TEXT_LIMIT = 4096
 
 
 class ProgressReporter:
@@ -66,9 +68,10 @@ class ProgressReporter:
                  failed=counts.get("failed", 0), eta=format_duration(left, lang) if left else "-")
 
     async def _final(self, broadcast: dict, counts: dict[str, int]) -> None:
-        """The progress message shows the outcome; the report, with who failed, follows it
-        as a new message. The broadcast counts as finished once the report was tried (a crash
-        in between repeats the report on restart: better twice than lost)."""
+        """The progress message becomes the report, with who failed (a report too long for
+        one message goes on in new ones; without a progress message it is sent new). The
+        broadcast counts as finished once the report was tried (a crash in between repeats
+        the report on restart: better twice than lost)."""
         async with self.app.db.reading() as tx:
             deliveries = await Repos(tx).broadcasts.deliveries(broadcast["request_id"])
         chat, lang = await self._petugas(broadcast)
@@ -83,10 +86,13 @@ class ProgressReporter:
                             reason=d["result"].get("reason", "-")) for d in rows[:SHOWN_FAILURES]]
                 if len(rows) > SHOWN_FAILURES:
                     lines.append(f"… +{len(rows) - SHOWN_FAILURES}")
-        if broadcast["progress"].get("message_id"):
-            await self._show(broadcast, chat, lines[0])
-        if chat is not None:
-            await self._report(chat, "\n".join(lines)[:4096])
+        # the progress message becomes the report: it appears once, not as a copy below it
+        parts = split_text("\n".join(lines), TEXT_LIMIT)
+        if broadcast["progress"].get("message_id") and chat is not None:
+            shown = await self._show(broadcast, chat, parts[0])
+            parts = parts[1:] if shown else parts
+        for part in parts if chat is not None else []:
+            await self._report(chat, part)
         async with self.app.db.transaction() as tx:
             await Repos(tx).broadcasts.finish(broadcast["id"])
         self._shown.pop(broadcast["id"], None)
@@ -105,13 +111,14 @@ class ProgressReporter:
             except TelegramError:
                 return  # the petugas blocked the bot, say; the report is in the database
 
-    async def _show(self, broadcast: dict, chat: str | None, text: str) -> None:
-        """Send the progress message once, then edit it; its id is kept across restarts."""
+    async def _show(self, broadcast: dict, chat: str | None, text: str) -> bool:
+        """Send the progress message once, then edit it; its id is kept across restarts.
+        Whether the message now shows `text`."""
         if chat is None:
-            return
+            return False
         progress = broadcast["progress"]
         if self._shown.get(broadcast["id"]) == text:
-            return  # Telegram refuses an edit that changes nothing
+            return True  # Telegram refuses an edit that changes nothing
         try:
             await self._paced(chat)
             if progress.get("message_id"):
@@ -123,8 +130,9 @@ class ProgressReporter:
                         broadcast["id"], {"chat_id": chat, "message_id": message.message_id})
                 broadcast["progress"] = {"chat_id": chat, "message_id": message.message_id}
             self._shown[broadcast["id"]] = text
+            return True
         except TelegramError:
-            pass  # progress is a courtesy; the report is in the database either way
+            return False  # progress is a courtesy; the report is in the database either way
 
     async def _paced(self, chat: str) -> None:
         """Wait for a free slot and take it: the petugas's messages count against the same

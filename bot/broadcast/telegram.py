@@ -18,6 +18,8 @@ from bot.app import App
 from bot.broadcast.limits import Pacer
 from bot.broadcast.progress import ProgressReporter
 from bot.domain.request import Content, MediaRef
+from bot.services.publishing import posted
+from bot.textsplit import split_text, utf16_len
 from bot.waiting import rest
 from storage.repositories import Repos
 
@@ -182,7 +184,7 @@ class TelegramBroadcaster:
                 " ON v.request_id = r.id AND v.version = r.version WHERE r.id = ?",
                 (request_id,),
             )
-        self._contents[request_id] = Content.model_validate_json(row["content"])
+        self._contents[request_id] = posted(self.app.flow, Content.model_validate_json(row["content"]))
         return self._contents[request_id]
 
     async def _gone(self, delivery: Delivery, reason: str, sent: list[int] | None = None) -> None:
@@ -211,16 +213,16 @@ def _partly(sent: list[int], reason: str) -> dict:
 
 def _messages_for(content: Content) -> list[Part]:
     """What one recipient receives: the poster(s) with the caption, the caption as text
-    after them when it is over Telegram's 1024 characters."""
+    after them when it is over Telegram's 1024 characters (split between paragraphs)."""
     caption = content.caption
-    fits = len(caption) <= CAPTION_LIMIT
+    fits = utf16_len(caption) <= CAPTION_LIMIT
     plan: list[Part] = []
     if len(content.media) > 1:
         plan.append(("album", content.media, caption if fits else None))
     elif content.media:
         plan.append((content.media[0].kind, content.media, caption if fits else None))
     if not fits or not content.media:
-        plan += [("text", [], caption[i:i + TEXT_LIMIT]) for i in range(0, len(caption), TEXT_LIMIT)]
+        plan += [("text", [], part) for part in split_text(caption, TEXT_LIMIT)]
     return plan
 
 

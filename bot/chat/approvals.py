@@ -8,19 +8,19 @@ the service, from the database, at the moment of the press.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from bot.app import App
-from bot.chat import callbacks, cards
+from bot.chat import callbacks, cards, outputs
 from bot.chat.callbacks import StepButton
-from bot.chat.media import accept_upload
-from bot.chat.replies import Reply
+from bot.chat.replies import Button, Reply
 from bot.chat.reports import Reports
 from bot.domain import engine
 from bot.domain.engine import Act, Action, Outcome, Refused
 from bot.domain.flow import Kind
+from bot.domain.trail import Dossier
 from bot.i18n import LANGUAGES, t
-from bot.services.publishing import external_channels
+from bot.services.publishing import Reach, external_channels
 from bot.services.requests import UnknownRequest
 from storage.repositories import Repos
 
@@ -36,6 +36,7 @@ class Decided:
     version: int
     decider_id: int
     lines: dict[str, str]  # language -> the line saying who decided what
+    round: datetime | None = None  # when the step decided on had started: this visit of it
 
 
 @dataclass
@@ -77,11 +78,16 @@ class Approvals:
             return TapResult(t("tap.unknown_request", lang))
         except Refused as refused:
             return TapResult(refused.message(lang))
+        step = self.flow.request_steps[button.step_index]
         if button.act in NEEDS_TEXT:
             return await self._ask_text(person_id, lang, button)
-        if button.act == Act.UPLOAD:
+        if button.act in (Act.UPLOAD, Act.APPROVE) and button.arg == "save":
+            return await self._save_part(person_id, lang, button, channel)
+        if button.act == Act.UPLOAD or (button.act == Act.APPROVE and step.output_kind):
             await self._pend(person_id, "upload", button)
-            return TapResult(replies=[Reply(t("ask.upload", lang, code=button.code), expect_reply=True)])
+            key = "ask.output" if button.act == Act.UPLOAD else "ask.corrected"
+            text = t(key, lang, code=button.code, wanted=outputs.wanted(step, lang))
+            return TapResult(replies=[Reply(text, expect_reply=True)])
         if button.act == Act.PUBLISH:
             return await self._publish(person_id, lang, button, state, channel)
         if button.act == Act.CHOOSE_CHANNELS and button.arg != "save":
@@ -102,6 +108,8 @@ class Approvals:
             return await EvaluationChat(self.app).on_text(person_id, lang, pending, text, channel)
         if pending is not None and pending[0] == "evidence":
             return await self._evidence_link(person_id, lang, pending[1], text.strip(), channel)
+        if pending is not None and pending[0] == "upload":
+            return await self._typed_output(person_id, lang, pending[1], text, channel)
         if pending is None or pending[0] != "note":
             return None
         data = pending[1]
@@ -115,15 +123,26 @@ class Approvals:
         pending = await self._pending(person_id)
         if pending is None or pending[0] != "upload":
             return None
-        ref, refusal = await accept_upload(self.app, data, filename, mime, lang)
-        if ref is None:
-            return TapResult(replies=[Reply(refusal)])
         info = pending[1]
-        action = Action(Act.UPLOAD, info["step_id"], info["version"], media=(ref,))
-        return await self._act(person_id, lang, info["code"], action, channel)
+        step = self.flow.step(info["step_id"])
+        output, refusal = await outputs.from_file(self.app, step, data, filename, mime, lang)
+        if output is None:
+            return TapResult(replies=[Reply(refusal)])
+        return await self._act(person_id, lang, info["code"], _with(info, output), channel)
 
     async def has_pending(self, person_id: int) -> bool:
         return await self._pending(person_id) is not None
+
+    async def wants_document(self, person_id: int) -> bool:
+        """Whether this person's next file may be a document (.txt, .docx, .pdf): an upload
+        they were asked for at a step that writes a text or keeps documents."""
+        pending = await self._pending(person_id)
+        if pending is None or pending[0] != "upload":
+            return False
+        try:
+            return outputs.accepts_files(self.flow.step(pending[1]["step_id"]))
+        except KeyError:
+            return False
 
     async def on_evidence_tap(self, person_id: int, lang: str, data: str) -> TapResult:
         """A channel on the hand-posting checklist: ask for the post's link."""
@@ -144,9 +163,23 @@ class Approvals:
         """LINE's broadcast to every follower is offered where LINE runs."""
         return self.app.settings.line_access_token is not None
 
-    def card(self, state, lang: str, selected: list[str] | None = None, with_buttons: bool = True) -> Reply:
-        return cards.step_card(self.flow, state, lang, self.app.settings.zone, selected, with_buttons,
-                               self._line_followers)
+    async def card(
+        self, request: str | Dossier, lang: str, selected: list[str] | None = None, with_buttons: bool = True
+    ) -> Reply:
+        """The card of a request (its code, or its dossier already read) at its current step."""
+        dossier = request if isinstance(request, Dossier) else await self.app.requests.dossier(request)
+        reach = None
+        if self.flow.step(dossier.state.step_id).kind == Kind.PUBLISH:
+            reach = await self._reach(selected or [])
+        return cards.step_card(self.flow, dossier, lang, self.app.settings.zone, selected, with_buttons,
+                               self._line_followers, reach)
+
+    async def _reach(self, selected: list[str]) -> dict[str, Reach]:
+        """Each audience's reach, and the press's: the audiences ticked, or all if none is."""
+        chosen = [a for a in selected if a != cards.LINE_FOLLOWERS]
+        choices = {a: [a] for a in self.flow.rules.audiences} | {"chosen": chosen}
+        followers = {"chosen"} if cards.LINE_FOLLOWERS in selected else set()
+        return await self.app.publishing.reach(choices, followers)
 
     # Reading ------------------------------------------------------------------------------
 
@@ -155,7 +188,7 @@ class Approvals:
         if not waiting:
             return [Reply(t("queue.none", lang))]
         header = Reply(t("queue.header", lang, count=len(waiting)))
-        return [header, *(self.card(state, lang) for state in waiting)]
+        return [header, *[await self.card(state.code, lang) for state in waiting]]
 
     async def status(self, person_id: int, lang: str) -> Reply:
         mine = await self.app.requests.mine(person_id)
@@ -190,19 +223,21 @@ class Approvals:
             from bot.chat.evaluation import EvaluationChat
 
             return await EvaluationChat(self.app).notice(payload, lang)
-        state = await self.app.requests.get(payload["code"])
+        dossier = await self.app.requests.dossier(payload["code"])
+        state = dossier.state
         if payload["kind"] in ("prompt", "reminder", "escalation"):
             if state.step_id != payload["step_id"] or state.status != "active":
                 return None  # the request moved on before this went out
-            card = self.card(state, lang, with_buttons=payload["kind"] != "escalation")
+            card = await self.card(dossier, lang, with_buttons=payload["kind"] != "escalation")
             if payload["kind"] == "prompt":
                 return card
             return cards.with_banner(card, cards.timer_banner(self.flow, state, payload, lang,
                                                               self.app.settings.zone))
         return cards.notice_reply(self.flow, state, payload, lang)
 
-    async def prompt_messages(self, code: str, step_id: str) -> list[dict]:
-        """Delivered prompts for a step: the messages to edit once someone decides."""
+    async def prompt_messages(self, code: str, step_id: str, round: datetime | None = None) -> list[dict]:
+        """Delivered prompts for one visit (`round`) of a step: the messages to edit once
+        someone decides. Prompts of earlier visits keep saying who acted in theirs."""
         async with self.app.db.reading() as tx:
             repos = Repos(tx)
             request_id = await repos.requests.id_of(code)
@@ -213,6 +248,7 @@ class Approvals:
             if row["status"] == "sent"
             and row["payload"]["kind"] == "prompt"
             and row["payload"]["step_id"] == step_id
+            and _same_round(row["payload"].get("round"), round)
         ]
 
     # Acting -------------------------------------------------------------------------------
@@ -256,7 +292,8 @@ class Approvals:
             )
             for language in LANGUAGES
         }
-        decided = Decided(outcome.state.code, action.step_id, action.version, person_id, lines)
+        decided = Decided(outcome.state.code, action.step_id, action.version, person_id, lines,
+                          outcome.round_started)
         popup = t("tap.done", lang, act=t(f"act.{action.act.value}", lang))
         return TapResult(
             popup,
@@ -273,7 +310,7 @@ class Approvals:
             chosen = [a for a in chosen if a != name] if name in chosen else [*chosen, name]
             async with self.app.db.transaction() as tx:
                 await Repos(tx).pending.set(person_id, "audiences", {"code": button.code, "chosen": chosen})
-            edit = self.card(state, lang, selected=chosen)
+            edit = await self.card(button.code, lang, selected=chosen)
             names = [t("btn.line_followers", lang) if a == cards.LINE_FOLLOWERS else a for a in chosen]
             shown = ", ".join(names)
             return TapResult(t("publish.audiences", lang, audiences=shown or "-"), edit=edit)
@@ -293,8 +330,12 @@ class Approvals:
         )
         when = cards.local(published.due_at, self.app.settings.zone)
         key = "publish.scheduled" if at else "publish.started"
+        audiences = ", ".join(published.audiences or [])
+        if not [a for a in chosen if a != cards.LINE_FOLLOWERS]:
+            audiences = t("publish.all_audiences", lang, audiences=audiences)
         result.replies.append(
-            Reply(t(key, lang, code=button.code, when=when, recipients=published.recipients))
+            Reply(t(key, lang, code=button.code, when=when, recipients=published.recipients,
+                    reach=cards.reach_text(published.reach, lang), audiences=audiences))
         )
         external = external_channels(self.flow, state)
         if external:
@@ -332,11 +373,51 @@ class Approvals:
 
     async def _ask_text(self, person_id: int, lang: str, button: StepButton) -> TapResult:
         await self._pend(person_id, "note", button)
-        key = (
-            f"ask.reason.{button.act.value}" if button.act in (Act.REJECT, Act.RETURN) else "ask.reason.note"
-        )
-        text = t(key, lang, code=button.code, act=t(f"act.{button.act.value}", lang).lower())
+        key = "ask.note"
+        if button.act in (Act.REJECT, Act.RETURN):
+            key = f"ask.reason.{button.act.value}"
+        elif button.act in (Act.DISPOSE, Act.INSTRUCT, Act.EVALUATE):
+            key = f"ask.note.{button.act.value}"
+        text = t(key, lang, code=button.code)
         return TapResult(replies=[Reply(text, expect_reply=True)])
+
+    async def _typed_output(
+        self, person_id: int, lang: str, data: dict, text: str, channel: str
+    ) -> TapResult:
+        """Typed text answering an upload: the step's written output, held while Telegram may
+        still be sending the rest of a long paste; "-" approves without a correction."""
+        step = self.flow.step(data["step_id"])
+        held = data.get("part", "")
+        if data["act"] == Act.APPROVE.value and text.strip() == "-" and not held:
+            action = Action(Act.APPROVE, data["step_id"], data["version"])
+            return await self._act(person_id, lang, data["code"], action, channel)
+        if "text" in step.produces and outputs.may_be_part(text, channel):
+            return await self._hold(person_id, lang, data, outputs.join_parts(held, text) if held else text)
+        output, refusal = outputs.from_text(step, outputs.join_parts(held, text) if held else text, lang)
+        if output is None:
+            return TapResult(replies=[Reply(refusal, expect_reply=True)])
+        return await self._act(person_id, lang, data["code"], _with(data, output), channel)
+
+    async def _hold(self, person_id: int, lang: str, data: dict, held: str) -> TapResult:
+        count = data.get("parts", 0) + 1
+        async with self.app.db.transaction() as tx:
+            await Repos(tx).pending.set(person_id, "upload", data | {"part": held, "parts": count})
+        index = [s.id for s in self.flow.request_steps].index(data["step_id"])
+        save = StepButton(data["code"], data["version"], index, Act(data["act"]), "save")
+        text = t("output.part", lang, count=count, length=len(held))
+        return TapResult(replies=[Reply(text, [[Button(t("btn.save_text", lang), callbacks.encode(save))]])])
+
+    async def _save_part(self, person_id: int, lang: str, button: StepButton, channel: str) -> TapResult:
+        """Simpan: the text held so far is the whole of it."""
+        pending = await self._pending(person_id)
+        if pending is None or pending[0] != "upload" or not pending[1].get("part") \
+                or pending[1]["code"] != button.code:
+            return TapResult(t("tap.nothing_held", lang))
+        data = pending[1]
+        output, refusal = outputs.from_text(self.flow.step(data["step_id"]), data["part"], lang)
+        if output is None:
+            return TapResult(refusal, replies=[Reply(refusal)])
+        return await self._act(person_id, lang, data["code"], _with(data, output), channel)
 
     async def _toggle(self, person_id: int, lang: str, button: StepButton, state) -> TapResult:
         channels = self.flow.rules.channels
@@ -349,7 +430,7 @@ class Approvals:
         )
         async with self.app.db.transaction() as tx:
             await Repos(tx).pending.set(person_id, "channels", {"code": button.code, "chosen": chosen})
-        edit = self.card(state, lang, selected=chosen)
+        edit = await self.card(button.code, lang, selected=chosen)
         return TapResult(t("tap.toggled", lang, channels=", ".join(chosen) or "-"), edit=edit)
 
     async def _chosen(self, person_id: int, code: str, default: list[str]) -> list[str]:
@@ -375,3 +456,17 @@ class Approvals:
     async def _clear(self, person_id: int) -> None:
         async with self.app.db.transaction() as tx:
             await Repos(tx).pending.clear(person_id)
+
+
+def _with(data: dict, output: outputs.Output) -> Action:
+    """The pending upload (or approval) as an action carrying what was handed in."""
+    return Action(Act(data["act"]), data["step_id"], data["version"], media=output.media, text=output.text,
+                  documents=output.documents)
+
+
+def _same_round(recorded: str | None, round: datetime | None) -> bool:
+    """A prompt belongs to the visit that started at `round`; prompts written before rounds
+    were recorded, or a decision that names none, match as before."""
+    if recorded is None or round is None:
+        return True
+    return datetime.fromisoformat(recorded) == round

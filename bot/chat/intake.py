@@ -3,24 +3,26 @@ each answer as it arrives, and answers with Replies that a platform adapter rend
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from bot.app import App
 from bot.chat import callbacks
 from bot.chat.media import accept_upload
+from bot.chat.outputs import join_parts, may_be_part
 from bot.chat.replies import Button, Reply
 from bot.domain import intake
 from bot.domain.dates import long_date
 from bot.domain.durations import format_duration
 from bot.domain.intake import CHOOSE_FIELD, SUMMARY, Draft
 from bot.domain.request import Contact, Content
-from bot.domain.rules import Violation, earliest_date, format_date, windows_label
+from bot.domain.rules import Violation, earliest_date, example_date, format_date, windows_label
 from bot.i18n import t
 from bot.services.requests import RuleViolations
 from storage.repositories import Repos
 
 DATE_BUTTONS = 6
+PART, PARTS = "caption_part", "caption_parts"  # a long caption held while Telegram sends the rest
 ASKED_INPUTS = ("note", "upload", "evidence")  # pending kinds the next message answers
 
 
@@ -106,6 +108,16 @@ class Intake:
             return [Reply(t("intake.nothing", who.lang))]
         if draft.question in (SUMMARY, CHOOSE_FIELD):
             return [Reply(t("rule.use_buttons", who.lang)), *self.ask(draft, who.lang)]
+        if draft.question == "caption":
+            held = draft.data.get(PART, "")
+            if may_be_part(text, who.platform):  # Telegram may be sending the rest of it
+                count = draft.data.get(PARTS, 0) + 1
+                data = draft.data | {PART: join_parts(held, text) if held else text, PARTS: count}
+                new = replace(draft, data=data)
+                await self._save(who, new)
+                return [self._part_received(new, who.lang)]
+            if held:
+                return await self._answer_held(who, draft, join_parts(held, text))
         new, problems = intake.answer_text(draft, self.flow, text, self._today())
         new = intake.remember(new, source, draft.question, text)
         return await self._after(who, draft, new, problems)
@@ -136,6 +148,18 @@ class Intake:
         await self._save(who, new)
         return [Reply(t("intake.edit_corrected", who.lang, field=label, value=now.strip())),
                 *self.ask(new, who.lang)]
+    async def _answer_held(self, who: Who, draft: Draft, text: str) -> list[Reply]:
+        """The parts of a caption joined, as one answer; the held part is gone either way. It
+        came from several messages, so an edit of one of them corrects nothing."""
+        draft = replace(draft, data={k: v for k, v in draft.data.items() if k not in (PART, PARTS)})
+        new, problems = intake.answer_text(draft, self.flow, text, self._today())
+        if problems:
+            await self._save(who, draft)
+        return await self._after(who, draft, new, problems)
+
+    def _part_received(self, draft: Draft, lang: str) -> Reply:
+        text = t("intake.caption_part", lang, count=draft.data.get(PARTS, 1), length=len(draft.data[PART]))
+        return Reply(text, [[Button(t("btn.next", lang), callbacks.intake("part"))]])
 
     async def current(self, who: Who) -> list[Reply]:
         """The question the draft is at, asked again (after an answer that was not one)."""
@@ -189,6 +213,10 @@ class Intake:
         if action == "next":
             new, problems = intake.finish_media(draft, self.flow)
             return await self._after(who, draft, new, problems)
+        if action == "part":  # Lanjut after a long caption: what came is the whole of it
+            if draft.question != "caption" or not draft.data.get(PART):
+                return self.ask(draft, who.lang)
+            return await self._answer_held(who, draft, draft.data[PART])
         if action in ("date", "slot", "notes"):
             if draft.question != {"date": "publish_date"}.get(action, action):
                 return self.ask(draft, who.lang)
@@ -217,30 +245,39 @@ class Intake:
             ]
             back = [Button(t("btn.back", lang), callbacks.intake("edit", SUMMARY))]
             return [Reply(t("ask.choose_field", lang), [*buttons, back])]
+        fields = intake.fields_for(self.flow)
+
+        def asked(key: str, **params: object) -> str:
+            """Questions are numbered as this flow asks them (no gap where it asks no slot)."""
+            return f"{fields.index(question) + 1}. {t(key, lang, **params)}"
+
         if question == "publish_date":
             earliest = earliest_date(self.flow.rules, self._today())
+            example = format_date(example_date(self.flow.rules, self._today()))
             return [
                 Reply(
-                    t("ask.publish_date", lang, earliest=format_date(earliest)),
+                    asked("ask.publish_date", earliest=format_date(earliest), example=example),
                     self._date_buttons(earliest, lang),
                 )
             ]
         if question == "slot":
             slots = [Button(w.label(), callbacks.intake("slot", w.label())) for w in self.flow.rules.windows]
-            return [Reply(t("ask.slot", lang), [slots])]
+            return [Reply(asked("ask.slot"), [slots])]
         if question == "contact":
-            return [Reply(t("ask.contact", lang), [[Button(t("btn.share_contact", lang), kind="contact")]])]
+            return [Reply(asked("ask.contact"), [[Button(t("btn.share_contact", lang), kind="contact")]])]
         if question == "notes":
-            return [Reply(t("ask.notes", lang), [[Button(t("btn.none", lang), callbacks.intake("notes"))]])]
+            return [Reply(asked("ask.notes"), [[Button(t("btn.none", lang), callbacks.intake("notes"))]])]
         posters = len(draft.data.get("media", []))
         if question == "media" and posters and not draft.data.get("replace_media"):
             # asked again after a poster came: say so, and offer Lanjut, or it reads as lost
-            text = f"{t('ask.media', lang)}\n{t('ask.media_more', lang, count=posters)}"
+            text = f"{asked('ask.media')}\n{t('ask.media_more', lang, count=posters)}"
             return [Reply(text, [[Button(t("btn.next", lang), callbacks.intake("next"))]])]
         if question == "media" and "media" not in self.flow.rules.required:
             skip = [[Button(t("btn.next", lang), callbacks.intake("next"))]]
-            return [Reply(t("ask.media_optional", lang), skip)]
-        return [Reply(t(f"ask.{question}", lang))]
+            return [Reply(asked("ask.media_optional"), skip)]
+        if question == "caption" and draft.data.get("caption_part"):
+            return [self._part_received(draft, lang)]
+        return [Reply(asked(f"ask.{question}"))]
 
     def summary(self, draft: Draft, lang: str) -> Reply:
         content = draft.content()
@@ -342,7 +379,9 @@ class Intake:
 
 def describe(content: Content, lang: str) -> str:
     """The request's fields, one per line, as the client and the reviewers read them."""
-    media = ", ".join(f"{m.kind} {m.width}×{m.height}" if m.width else m.kind for m in content.media)
+    kinds = [t(f"output.{m.kind}", lang) for m in content.media]
+    media = ", ".join(f"{kind} {m.width}×{m.height}" if m.width else kind
+                      for kind, m in zip(kinds, content.media, strict=True))
     rows = [
         ("title", content.title),
         ("organisation", content.organisation),

@@ -137,7 +137,7 @@ class Notifier:
         """Every holder's prompt for that step now says who decided, without buttons; the
         platform results of the messages edited."""
         edited = []
-        for row in await self.approvals.prompt_messages(decided.code, decided.step_id):
+        for row in await self.approvals.prompt_messages(decided.code, decided.step_id, decided.round):
             result = row["result"]
             sender = self.senders.get(result.get("platform", ""))
             if sender is None:

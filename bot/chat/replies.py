@@ -27,6 +27,7 @@ class Reply:
     media: list[MediaRef] = field(default_factory=list)
     expect_reply: bool = False  # the next typed message answers this one
     attachment: tuple[str, bytes] | None = None  # a file to send along (name, bytes), e.g. a CSV
+    documents: list[MediaRef] = field(default_factory=list)  # stored documents shown with it (a PDF)
 
 
 @dataclass(frozen=True)

@@ -49,3 +49,9 @@ def long_date(day: date, lang: str = "id") -> str:
     if lang == "en":
         return day.strftime("%d %B %Y").lstrip("0")
     return f"{day.day} {MONTH_NAMES[day.month]} {day.year}"
+
+
+def date_examples(day: date) -> dict[str, str]:
+    """`day` written in each form parse_date reads, for a message that shows how to write one."""
+    return {"dash": day.strftime("%d-%m-%Y"), "slash": day.strftime("%d/%m/%Y"),
+            "short": f"{day.day} {MONTH_NAMES[day.month][:3]} {day.year}", "long": long_date(day)}

@@ -5,7 +5,7 @@ Pure: no I/O, no clock of its own. Services persist what it returns in one trans
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -63,7 +63,17 @@ class Action:
     note: str = ""
     channels: tuple[str, ...] = ()
     media: tuple[MediaRef, ...] = ()
+    text: str | None = None  # a written output (an article, a corrected text)
+    documents: tuple[MediaRef, ...] = ()  # a document output kept as it is (PDF)
     data: dict[str, object] = field(default_factory=dict)  # recorded with the event as it is
+
+    @property
+    def outputs(self) -> list[str]:
+        """The kinds of output this action carries, in the flow's words (image, text...)."""
+        kinds = [m.kind for m in self.media]
+        kinds += ["text"] if self.text is not None else []
+        kinds += ["document"] * len(self.documents)
+        return kinds
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,8 @@ class Outcome:
     state: RequestState
     events: list[Event]
     notices: list[Notice]
+    # when the step acted on had started: tells its round from earlier visits of the same step
+    round_started: datetime | None = None
 
 
 class Refused(Exception):
@@ -137,21 +149,25 @@ def start(flow: Flow, code: str, content: Content, requester: Actor, now: dateti
 def apply(flow: Flow, state: RequestState, action: Action, actor: Actor, now: datetime) -> Outcome:
     """Apply one action at the current step, or raise Refused with the reason."""
     step = check(flow, state, action, actor)
-    _check_given(action)
+    _check_given(step, action)
+    started = state.step_started_at
     if action.act == Act.CHOOSE_CHANNELS:
         state = _with_channels(flow, state, action.channels)
-    if action.act == Act.UPLOAD:
-        state = _with_media(state, action.media)
+    if action.outputs:
+        state = _with_output(state, action)
     data = {"channels": list(action.channels)} if action.channels else {}
     if state.step_due_at is not None:  # the deadline this act is judged by, as it stood
         data["step_due_at"] = state.step_due_at.isoformat()
+    data |= {"produced": action.outputs} if action.outputs else {}
     data |= action.data
     event = Event(action.act, step.id, state.version, actor.person_id, step.role, now, action.note, data)
     if action.act == Act.REJECT:
-        return _reject(flow, state, step, event, now)
-    if action.act == Act.RETURN:
-        return _return(flow, state, step, event, now)
-    return _advance(flow, state, step, event, now)
+        outcome = _reject(flow, state, step, event, now)
+    elif action.act == Act.RETURN:
+        outcome = _return(flow, state, step, event, now)
+    else:
+        outcome = _advance(flow, state, step, event, now)
+    return replace(outcome, round_started=started)
 
 
 def resubmit(flow: Flow, state: RequestState, content: Content, actor: Actor, now: datetime) -> Outcome:
@@ -197,12 +213,19 @@ def check(flow: Flow, state: RequestState, action: Action, actor: Actor) -> Step
     return step
 
 
-def _check_given(action: Action) -> None:
-    """What the act itself must carry: a reason, a file."""
+def _check_given(step: Step, action: Action) -> None:
+    """What the act itself must carry: a reason; an output of a kind the step produces
+    (an upload must carry one; an approval may carry the corrected output)."""
     if action.act in _NEEDS_NOTE and not action.note.strip():
         raise Refused("note_required")
-    if action.act == Act.UPLOAD and not action.media:
+    if action.act == Act.UPLOAD and not action.outputs:
         raise Refused("media_required")
+    if not action.outputs:
+        return
+    may_carry = action.act == Act.UPLOAD or (action.act == Act.APPROVE and step.output_kind)
+    if not may_carry or any(kind not in step.produces for kind in action.outputs):
+        raise Refused("output_kind", given=", ".join(action.outputs),
+                      wanted=", ".join(step.produces) or "-")
 
 
 def _advance(flow: Flow, state: RequestState, step: Step, event: Event, now: datetime) -> Outcome:
@@ -256,7 +279,15 @@ def _with_channels(flow: Flow, state: RequestState, channels: tuple[str, ...]) -
     return state.model_copy(update={"content": content})
 
 
-def _with_media(state: RequestState, media: tuple[MediaRef, ...]) -> RequestState:
-    """An upload by staff (produce/edit) is a new version of the request's content."""
-    content = state.content.model_copy(update={"media": list(media)})
+def _with_output(state: RequestState, action: Action) -> RequestState:
+    """What staff produce (a poster, an edited video, an article, its corrected text) is a
+    new version of the request's content; what it does not replace is kept."""
+    update: dict[str, object] = {}
+    if action.media:
+        update["media"] = list(action.media)
+    if action.text is not None:
+        update["text"] = action.text
+    if action.documents:
+        update["documents"] = list(action.documents)
+    content = state.content.model_copy(update=update)
     return state.model_copy(update={"content": content, "version": state.version + 1})

@@ -17,6 +17,8 @@ from bot.domain.durations import parse_duration
 REQUESTER = "requester"  # pseudo-role: whoever submitted the request
 REJECT = "reject"  # branch target: the request ends rejected
 NOBODY = "none"  # escalate_to: the top of the hierarchy; no one above hears of lateness
+OutputKind = Literal["image", "video", "text", "document"]
+MEDIA_OUTPUTS: tuple[OutputKind, ...] = ("image", "video")  # what a produce step makes by default
 
 
 class Kind(StrEnum):
@@ -73,11 +75,27 @@ class Step(BaseModel):
     escalate_to: str | None = None  # who hears when it is late: a role, or "none" (default: above)
     records: list[Literal["findings", "actions"]] = Field(  # evaluate rows: what the cycle records
         default_factory=lambda: ["findings", "actions"])
+    # What the step hands on (BKK row 3: a written article): produce steps default to a poster
+    # or video; on a verify or approve step, the corrected output the decider may send along.
+    output_kind: tuple[OutputKind, ...] = ()
+    post_text: Literal["caption", "text"] = "caption"  # publish: the client's caption, or the written text
 
     @field_validator("standard", mode="before")
     @classmethod
     def _parse_standard(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("output_kind", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: object) -> object:
+        return (value,) if isinstance(value, str) else value
+
+    @property
+    def produces(self) -> tuple[OutputKind, ...]:
+        """The outputs an upload at this step may carry; none where it produces nothing."""
+        if self.output_kind:
+            return self.output_kind
+        return MEDIA_OUTPUTS if self.kind == Kind.PRODUCE else ()
 
 
 class Window(BaseModel):
@@ -235,6 +253,18 @@ class Flow(BaseModel):
     def first_step(self) -> Step:
         return self.request_steps[0]
 
+    def row(self, step_id: str) -> tuple[int, int]:
+        """(number, total) as people read them: the SOP's own row numbers where the flow
+        gives them ("Langkah 2 dari 11" in UB, whose rows 1 and 9-11 are not per request),
+        else the position among the request's steps."""
+        numbered = [s.number for s in self.steps if s.number is not None]
+        step = self.step(step_id)
+        if step.number is not None and numbered:
+            return step.number, max(numbered)
+        steps = self.request_steps
+        index = next((i for i, s in enumerate(steps) if s.id == step_id), 0)
+        return index + 1, len(steps)
+
     def role_name(self, role_id: str, lang: str = "id") -> str:
         for role in self.roles:
             if role.id == role_id:
@@ -269,3 +299,7 @@ def _check_step(step: Step, role_ids: set[str], step_ids: set[str]) -> None:
             raise ValueError(f"{where}: {field} points to unknown step {value!r}")
     if step.on_no and step.kind not in (Kind.APPROVE, Kind.VERIFY):
         raise ValueError(f"{where}: on_no only fits an approve or verify step, not {step.kind}")
+    if step.output_kind and step.kind not in (Kind.PRODUCE, Kind.VERIFY, Kind.APPROVE):
+        raise ValueError(f"{where}: output_kind only fits a produce, verify or approve step, not {step.kind}")
+    if step.post_text != "caption" and step.kind != Kind.PUBLISH:
+        raise ValueError(f"{where}: post_text only fits a publish step, not {step.kind}")

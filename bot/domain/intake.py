@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from bot.domain.dates import parse_date
+from bot.domain.dates import date_examples, parse_date
 from bot.domain.flow import Flow
 from bot.domain.request import Contact, Content, MediaRef
-from bot.domain.rules import Violation, check_caption, check_publish_date, check_slot
+from bot.domain.rules import Violation, check_caption, check_publish_date, check_slot, example_date
 
 FIELDS = ("title", "organisation", "media", "caption", "contact", "publish_date", "slot", "notes")
 SUMMARY = "summary"
@@ -126,7 +126,8 @@ def answer_plain(draft: Draft, flow: Flow, name: str, text: str) -> tuple[Draft,
 def answer_date(draft: Draft, flow: Flow, text: str, today: date) -> tuple[Draft, list[Violation]]:
     day = parse_date(text)
     if day is None:
-        return draft, [Violation("not_date", "publish_date", None, {"given": text[:40]})]
+        examples = date_examples(example_date(flow.rules, today))
+        return draft, [Violation("not_date", "publish_date", None, {"given": text[:40], **examples})]
     if problems := check_publish_date(day, flow.rules, today):
         return draft, problems
     return advance(draft, flow, draft.data | {"publish_date": day.isoformat()}), []

@@ -14,7 +14,7 @@ class MediaRef(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     sha256: str
-    kind: Literal["image", "video"]
+    kind: Literal["image", "video", "document"]  # a document (PDF) is kept as it is
     mime: str
     size: int
     filename: str = ""
@@ -52,6 +52,8 @@ class Content(BaseModel):
     slot: str = ""  # a publication window label, e.g. "08.00-10.00"
     notes: str = ""
     channels: list[str] = Field(default_factory=list)
+    text: str = ""  # a written output of a step (BKK's 5W+1H article), where the flow asks for one
+    documents: list[MediaRef] = Field(default_factory=list)  # documents a step produced (PDF)
 
     def subject_line(self) -> str:
         """ISMKI's subject format: [PUBLIKASI] TITLE_ORGANISATION, in capitals."""

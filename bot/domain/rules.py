@@ -32,6 +32,12 @@ def earliest_date(rules: Rules, today: date) -> date:
     return today + timedelta(days=rules.min_lead_days)
 
 
+def example_date(rules: Rules, today: date) -> date:
+    """A date to show as an example: a week after the earliest allowed, so never in the past
+    nor inside the lead time."""
+    return earliest_date(rules, today) + timedelta(days=7)
+
+
 def check_publish_date(day: date, rules: Rules, today: date) -> list[Violation]:
     """A date in the past, or inside the lead time, names the earliest date allowed."""
     earliest = earliest_date(rules, today)

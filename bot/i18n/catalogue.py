@@ -47,10 +47,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "\"Sari @sari\", or share a contact.",
     ),
     "rule.not_date": (
-        "\"{given}\" bukan tanggal yang dikenali. Tulis seperti 28-11-2026, 28/11/2026, "
-        "28 Nov 2026 atau 28 November 2026, atau pilih tombol.",
-        "\"{given}\" is not a date I recognise. Write it like 28-11-2026, 28/11/2026, "
-        "28 Nov 2026 or 28 November 2026, or pick a button.",
+        "\"{given}\" bukan tanggal yang dikenali. Tulis seperti {dash}, {slash}, "
+        "{short} atau {long}, atau pilih tombol.",
+        "\"{given}\" is not a date I recognise. Write it like {dash}, {slash}, "
+        "{short} or {long}, or pick a button.",
     ),
     "rule.use_buttons": (
         "Silakan pilih dengan tombol di atas.",
@@ -74,6 +74,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "field.slot": ("Jam publikasi", "Publication time slot"),
     "field.notes": ("Catatan khusus", "Special notes"),
     "field.channels": ("Kanal publikasi", "Publication channels"),
+    "field.text": ("Tulisan", "Written text"),
+    "field.documents": ("Dokumen", "Documents"),
     # engine refusals (bot/domain/engine.py)
     "refuse.closed": (
         "Permohonan {code} sudah ditutup ({status}); tidak ada tindakan lagi.",
@@ -175,35 +177,35 @@ TEXTS: dict[str, tuple[str, str]] = {
         "/daftarkan in a group or channel: make it a push-info target",
     ),
     "start.holder_roles": ("/peran: peran Anda", "/peran: your roles"),
-    "ask.title": ("1. Apa judul acara/program kerja?", "1. What is the event or programme title?"),
+    "ask.title": ("Apa judul acara/program kerja?", "What is the event or programme title?"),
     "ask.organisation": (
-        "2. Nama institusi/organisasi penyelenggara?",
-        "2. Which institution or organisation runs it?",
+        "Nama institusi/organisasi penyelenggara?",
+        "Which institution or organisation runs it?",
     ),
     "ask.media": (
-        "3. Kirim poster (foto, atau gambar sebagai file agar kualitasnya utuh) atau video.",
-        "3. Send the poster (a photo, or an image as a file to keep full quality) or a video.",
+        "Kirim poster (foto, atau gambar sebagai file agar kualitasnya utuh) atau video.",
+        "Send the poster (a photo, or an image as a file to keep full quality) or a video.",
     ),
     "ask.media_more": (
         "{count} poster sudah diterima. Kirim poster lain, atau tekan Lanjut.",
         "{count} poster(s) received. Send another poster, or tap Next.",
     ),
     "ask.caption": (
-        "4. Tulis caption lengkap yang akan dipublikasikan.",
-        "4. Write the complete caption to publish.",
+        "Tulis caption lengkap yang akan dipublikasikan.",
+        "Write the complete caption to publish.",
     ),
     "ask.contact": (
-        "5. Contact person: tulis nama dan nomor HP/akun chat, atau bagikan kontak.",
-        "5. Contact person: write a name and a phone number or chat handle, or share a contact.",
+        "Contact person: tulis nama dan nomor HP/akun chat, atau bagikan kontak.",
+        "Contact person: write a name and a phone number or chat handle, or share a contact.",
     ),
     "ask.publish_date": (
-        "6. Tanggal publikasi yang diinginkan? (mis. 28-11-2026) Paling awal: {earliest}.",
-        "6. Desired publication date? (e.g. 28-11-2026) The earliest: {earliest}.",
+        "Tanggal publikasi yang diinginkan? (mis. {example}) Paling awal: {earliest}.",
+        "Desired publication date? (e.g. {example}) The earliest: {earliest}.",
     ),
-    "ask.slot": ("7. Pilih jam publikasi (WIB):", "7. Choose the publication time (WIB):"),
+    "ask.slot": ("Pilih jam publikasi (WIB):", "Choose the publication time (WIB):"),
     "ask.notes": (
-        "8. Catatan khusus untuk tim Humas? Tulis, atau tekan Tidak ada.",
-        "8. Any special notes for the PR team? Write them, or tap None.",
+        "Catatan khusus untuk tim Humas? Tulis, atau tekan Tidak ada.",
+        "Any special notes for the PR team? Write them, or tap None.",
     ),
     "ask.choose_field": ("Bagian mana yang ingin diubah?", "Which part do you want to change?"),
     "intake.media_received": (
@@ -211,6 +213,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{kind} {count} received ({size}). Send another poster, or tap Next.",
     ),
     "intake.video_received": ("Video diterima ({size}).", "Video received ({size})."),
+    "intake.caption_part": (
+        "Caption bagian {count} diterima ({length} karakter). Telegram memecah teks panjang menjadi "
+        "beberapa pesan: kirim lanjutannya bila ada, atau tekan Lanjut bila sudah lengkap.",
+        "Caption part {count} received ({length} characters). Telegram splits long texts into several "
+        "messages: send the rest if there is more, or tap Next when it is complete.",
+    ),
     "intake.poster": ("Poster", "Poster"),
     "intake.warning": ("Catatan: {message}", "Note: {message}"),
     "intake.summary": (
@@ -268,11 +276,44 @@ TEXTS: dict[str, tuple[str, str]] = {
     "notes.none": ("Tidak ada", "None"),
     # request cards and approvals (bot/chat/cards.py, bot/chat/approvals.py)
     "card.header": (
-        "📋 {code} (versi {version})\nLangkah {number}/{total}: {step}\n"
+        "📋 {code} (versi {version})\nLangkah {number} dari {total}: {step}\n"
         "Pelaksana: {role} · Standar waktu: {standard}{deadline}",
-        "📋 {code} (version {version})\nStep {number}/{total}: {step}\n"
+        "📋 {code} (version {version})\nStep {number} of {total}: {step}\n"
         "Acts: {role} · Time standard: {standard}{deadline}",
     ),
+    # the note written for whoever acts now, first on the card (bot/chat/cards.py)
+    "lead.dispose": ("📨 Disposisi dari {role} ({name}), {when} WIB:",
+                     "📨 Disposition from {role} ({name}), {when} WIB:"),
+    "lead.instruct": ("📨 Instruksi dari {role} ({name}), {when} WIB:",
+                      "📨 Instruction from {role} ({name}), {when} WIB:"),
+    "lead.reject": ("❌ Dikembalikan (TIDAK) oleh {role} ({name}), {when} WIB. Alasan:",
+                    "❌ Sent back (NO) by {role} ({name}), {when} WIB. Reason:"),
+    "lead.return": ("↩️ Dikembalikan oleh {role} ({name}), {when} WIB. Yang harus diperbaiki:",
+                    "↩️ Returned by {role} ({name}), {when} WIB. What to fix:"),
+    "lead.revised": ("✏️ Versi {version} dari pemohon ({name}), {when} WIB. Yang diubah: {changed}.",
+                     "✏️ Version {version} from the requester ({name}), {when} WIB. Changed: {changed}."),
+    "lead.upload": ("📤 Hasil dari {role} ({name}), {when} WIB: {produced}, versi {version}.",
+                    "📤 Result from {role} ({name}), {when} WIB: {produced}, version {version}."),
+    "lead.choose_channels": ("☑️ Media dipilih oleh {role} ({name}), {when} WIB: {channels}",
+                             "☑️ Media chosen by {role} ({name}), {when} WIB: {channels}"),
+    "lead.note": ("✉️ Catatan dari {role} ({name}), {when} WIB:", "✉️ Note from {role} ({name}), {when} WIB:"),
+    # the history on every card
+    "trail.header": ("🗂 Riwayat (lembar disposisi):", "🗂 History (disposition sheet):"),
+    "trail.line": ("{mark} Langkah {number} · {act} · {role} ({name}) · {when}",
+                   "{mark} Step {number} · {act} · {role} ({name}) · {when}"),
+    "trail.channels": ("Media: {channels}", "Media: {channels}"),
+    "trail.version": ("Versi {version}: {changed} diubah", "Version {version}: {changed} changed"),
+    "trail.evidence": ("🔗 Bukti publikasi:", "🔗 Publication evidence:"),
+    "trail.system": ("Sistem", "System"),
+    "act.resubmit": ("Diajukan ulang (versi {version})", "Resubmitted (version {version})"),
+    "act.reject_back": ("TIDAK, kembali ke langkah {number}", "NO, back to step {number}"),
+    "card.text": ("📝 Tulisan (versi {version}, {length} karakter):",
+                  "📝 Written text (version {version}, {length} characters):"),
+    "card.documents": ("📎 Dokumen: {names}", "📎 Documents: {names}"),
+    "output.image": ("gambar", "image"),
+    "output.video": ("video", "video"),
+    "output.text": ("tulisan", "text"),
+    "output.document": ("dokumen", "document"),
     "card.deadline": (" · Batas: {when} WIB", " · Due: {when} WIB"),
     "card.needs": ("Kelengkapan: {needs}", "Needs: {needs}"),
     "card.subject": ("Subjek: {subject}", "Subject: {subject}"),
@@ -310,6 +351,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "btn.dispose": ("📨 Disposisi", "📨 Dispose"),
     "btn.instruct": ("📨 Instruksikan", "📨 Instruct"),
     "btn.upload": ("📤 Unggah hasil", "📤 Upload the result"),
+    "btn.upload_text": ("📝 Kirim tulisan", "📝 Send the text"),
     "btn.confirm": ("✅ Konfirmasi", "✅ Confirm"),
     "btn.choose_channels": ("💾 Simpan pilihan kanal", "💾 Save channel choice"),
     "btn.publish": ("📢 Tandai sudah dipublikasikan", "📢 Mark as published"),
@@ -324,19 +366,60 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Tulis apa yang harus direvisi pada {code} (balas pesan ini):",
         "Write what must be revised in {code} (reply to this message):",
     ),
-    "ask.reason.note": (
-        "Tulis catatan {act} untuk {code} (balas pesan ini; \"-\" bila tanpa catatan):",
-        "Write the {act} note for {code} (reply to this message; \"-\" for none):",
+    "ask.note": (
+        "Tulis catatan untuk {code} (balas pesan ini; \"-\" bila tanpa catatan):",
+        "Write the note for {code} (reply to this message; \"-\" for none):",
     ),
-    "ask.upload": (
-        "Kirim berkas hasil (poster/video) untuk {code}.",
-        "Send the resulting file (poster or video) for {code}.",
+    "ask.note.dispose": (
+        "Tulis catatan disposisi untuk {code}: apa yang diminta dari penerima disposisi "
+        "(balas pesan ini; \"-\" bila tanpa catatan):",
+        "Write the disposition note for {code}: what you ask of whoever receives it "
+        "(reply to this message; \"-\" for none):",
     ),
+    "ask.note.instruct": (
+        "Tulis instruksi untuk {code} (balas pesan ini; \"-\" bila tanpa catatan):",
+        "Write the instruction for {code} (reply to this message; \"-\" for none):",
+    ),
+    "ask.note.evaluate": (
+        "Tulis catatan evaluasi untuk {code} (balas pesan ini; \"-\" bila tanpa catatan):",
+        "Write the evaluation note for {code} (reply to this message; \"-\" for none):",
+    ),
+    "ask.output": ("Kirim hasil langkah ini untuk {code}: {wanted}.",
+                   "Send this step's result for {code}: {wanted}."),
+    "ask.corrected": (
+        "Kirim hasil koreksi untuk {code}: {wanted}. Ketik - bila sudah benar tanpa perubahan.",
+        "Send the corrected result for {code}: {wanted}. Type - if it is right as it is.",
+    ),
+    "output.want_media": ("poster (gambar) atau video", "a poster (image) or a video"),
+    "output.want_image": ("poster (gambar)", "a poster (image)"),
+    "output.want_video": ("video", "a video"),
+    "output.want_text": ("tulisan: ketik langsung di sini, atau kirim berkas .txt atau .docx",
+                         "the text: type it here, or send a .txt or .docx file"),
+    "output.want_document": ("dokumen PDF", "a PDF document"),
+    "output.refused_text": ("Langkah ini meminta {wanted}, bukan teks yang diketik.",
+                            "This step asks for {wanted}, not typed text."),
+    "output.refused_file": ("Berkas {name} tidak sesuai langkah ini. Yang diminta: {wanted}.",
+                            "The file {name} does not fit this step. It asks for: {wanted}."),
+    "output.empty": ("Tulisannya kosong; ketik atau kirim tulisannya.", "The text is empty; type or send it."),
+    "output.too_long": ("Tulisan {length} karakter; paling banyak {limit}.",
+                        "The text is {length} characters; at most {limit}."),
+    "output.unreadable": (
+        "Berkas {name} tidak bisa dibaca. Kirim berkas .docx atau .txt lain, atau ketik tulisannya.",
+        "The file {name} cannot be read. Send another .docx or .txt file, or type the text.",
+    ),
+    "output.part": (
+        "Bagian {count} diterima ({length} karakter). Telegram memecah teks panjang menjadi beberapa "
+        "pesan: kirim lanjutannya bila ada, atau tekan Simpan bila sudah lengkap.",
+        "Part {count} received ({length} characters). Telegram splits long texts into several "
+        "messages: send the rest if there is more, or tap Save when it is complete.",
+    ),
+    "btn.save_text": ("💾 Simpan tulisan", "💾 Save the text"),
     "tap.done": ("Tercatat: {act}", "Recorded: {act}"),
     "tap.unknown": ("Tombol ini tidak dikenali.", "This button is not recognised."),
     "tap.unknown_request": ("Permohonan tidak ditemukan.", "Request not found."),
     "tap.toggled": ("Pilihan kanal: {channels}", "Channels chosen: {channels}"),
     "tap.no_channels": ("Pilih minimal satu kanal.", "Choose at least one channel."),
+    "tap.nothing_held": ("Tidak ada tulisan yang menunggu disimpan.", "No text is waiting to be saved."),
     "notice.decision": (
         "{mark} {code}: {act} pada langkah \"{step}\" oleh {role}.{note}",
         "{mark} {code}: {act} at step \"{step}\" by {role}.{note}",
@@ -419,14 +502,29 @@ TEXTS: dict[str, tuple[str, str]] = {
     "publish.bad_link": ("Tautan harus diawali http:// atau https://.", "A link starts with http:// or https://."),
     "publish.evidence_saved": ("✅ Bukti {channel} tercatat: {url}", "✅ {channel} evidence recorded: {url}"),
     "publish.started": (
-        "📢 {code}: penyebaran ke {recipients} penerima dimulai.",
-        "📢 {code}: broadcasting to {recipients} recipients.",
+        "📢 {code}: penyebaran ke {recipients} penerima dimulai ({reach}; audiens: {audiences}).",
+        "📢 {code}: broadcasting to {recipients} recipients ({reach}; audiences: {audiences}).",
     ),
     "publish.scheduled": (
-        "🕒 {code}: dijadwalkan {when} WIB untuk {recipients} penerima.",
-        "🕒 {code}: scheduled for {when} WIB, {recipients} recipients.",
+        "🕒 {code}: dijadwalkan {when} WIB untuk {recipients} penerima ({reach}; audiens: {audiences}).",
+        "🕒 {code}: scheduled for {when} WIB, {recipients} recipients ({reach}; audiences: {audiences}).",
     ),
+    "publish.all_audiences": ("SEMUA: {audiences}", "ALL: {audiences}"),
     "publish.audiences": ("Audiens: {audiences}", "Audiences: {audiences}"),
+    "publish.reach_header": ("📢 Jangkauan push-info (sebelum Sebarkan ditekan):",
+                             "📢 Push-info reach (before you press Broadcast):"),
+    "publish.reach": ("{channels} kanal, {groups} grup, {people} orang",
+                      "{channels} channels, {groups} groups, {people} people"),
+    "publish.reach_followers": ("+ semua pengikut LINE", "+ every LINE follower"),
+    "publish.reach_chosen": ("Dipilih: {audiences} → {reach}.", "Chosen: {audiences} → {reach}."),
+    "publish.reach_all": (
+        "Belum ada audiens dipilih: Sebarkan mengirim ke SEMUA audiens → {reach}.",
+        "No audience chosen: Broadcast sends to ALL audiences → {reach}.",
+    ),
+    "publish.posts_text": (
+        "Teks yang disebarkan: tulisan di atas (bukan caption pemohon).",
+        "The post's text: the written text above (not the requester's caption).",
+    ),
     "subscribe.menu": (
         "Pilih audiens yang ingin Anda ikuti (tekan untuk memilih/menghapus). Anda akan menerima "
         "publikasi untuk audiens tersebut. /berhenti untuk berhenti.\nPilihan saat ini: {chosen}",
@@ -448,8 +546,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "targets.all_audiences": ("semua", "all"),
     "ask.media_optional": (
-        "3. Kirim poster/video bila ada, atau tekan Lanjut: tim kami yang akan membuatnya.",
-        "3. Send a poster or video if you have one, or tap Next: our team will make it.",
+        "Kirim poster/video bila ada, atau tekan Lanjut: tim kami yang akan membuatnya.",
+        "Send a poster or video if you have one, or tap Next: our team will make it.",
     ),
     "timer.late_note": ("terlambat {minutes} menit", "late by {minutes} minutes"),
     "timer.remind": (

@@ -49,19 +49,31 @@ def sniff_video(head: bytes) -> str | None:
     return None
 
 
-def check_video_download(size: int, source: str, *, self_hosted_api: bool = False) -> list[MediaIssue]:
-    """Can the bot fetch a video of this size from where the client sent it?"""
+_DOWNLOAD_WORDS = {  # what was sent, and what to do instead: (Indonesian, English)
+    "video": (("Video", "Kompres videonya, atau kirim tautan (mis. Google Drive)."),
+              ("The video", "Compress the video, or send a link (e.g. Google Drive) instead.")),
+    "image": (("Gambar", "Kirim gambar yang lebih kecil (mis. simpan ulang sebagai JPEG)."),
+              ("The image", "Send a smaller image (e.g. saved again as a JPEG).")),
+    "file": (("Berkas", "Kirim berkas yang lebih kecil, atau ketik isinya."),
+             ("The file", "Send a smaller file, or type its content.")),
+}
+
+
+def check_video_download(size: int, source: str, *, self_hosted_api: bool = False,
+                         kind: str = "video") -> list[MediaIssue]:
+    """Can the bot fetch a file of this size from where the client sent it? `kind` (video,
+    image or file) names what was sent, so that a too-big poster is not called a video."""
     if source.lower() != "telegram":
         return []  # LINE hands the bot the content whatever its size
     cap = L.TELEGRAM_LOCAL_FILE_BYTES if self_hosted_api else L.TELEGRAM_CLOUD_DOWNLOAD_BYTES
     if size <= cap:
         return []
+    (what_id, advice_id), (what_en, advice_en) = _DOWNLOAD_WORDS.get(kind, _DOWNLOAD_WORDS["file"])
     return [hard(
         "telegram_download_too_large",
-        f"Video {mb_id(size)} terlalu besar untuk diterima bot lewat Telegram (paling besar "
-        f"{mb_id(cap)}). Kompres videonya, atau kirim tautan (mis. Google Drive).",
-        f"The video is {mb_en(size)}; a bot can receive at most {mb_en(cap)} from Telegram. "
-        "Compress the video, or send a link (e.g. Google Drive) instead.",
+        f"{what_id} {mb_id(size)} terlalu besar untuk diterima bot lewat Telegram (paling besar "
+        f"{mb_id(cap)}). {advice_id}",
+        f"{what_en} is {mb_en(size)}; a bot can receive at most {mb_en(cap)} from Telegram. {advice_en}",
         "telegram",
     )]
 

@@ -15,7 +15,7 @@ from bot.clock import Clock
 from bot.domain import engine
 from bot.domain.engine import Act, Action, Event, Outcome, Refused
 from bot.domain.flow import Flow, Kind
-from bot.domain.request import RequestState
+from bot.domain.request import Content, RequestState
 from bot.domain.rules import next_window_start
 from bot.services.requests import RequestServices, UnknownRequest
 from storage.db import Database
@@ -36,11 +36,33 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """How many of each a choice of audiences reaches, counted as the broadcast will send."""
+
+    channels: int = 0
+    groups: int = 0
+    people: int = 0
+    line_followers: bool = False  # plus LINE's broadcast to every follower (not counted here)
+
+    @classmethod
+    def of(cls, recipients: list[Recipient]) -> Reach:
+        kinds = [r.kind for r in recipients]
+        return cls(kinds.count("channel"), kinds.count("group"), kinds.count("private"),
+                   "followers" in kinds)
+
+    @property
+    def total(self) -> int:
+        return self.channels + self.groups + self.people
+
+
+@dataclass(frozen=True)
 class Published:
     outcome: Outcome
     broadcast_id: int
     due_at: datetime
     recipients: int
+    reach: Reach = Reach()
+    audiences: list[str] | None = None
 
 
 def requested_moment(state: RequestState, zone: ZoneInfo) -> datetime | None:
@@ -57,6 +79,19 @@ def external_channels(flow: Flow, state: RequestState) -> list[str]:
     """Channels the bot cannot post to itself: the petugas posts and records the link."""
     named = state.content.channels or flow.rules.channels
     return [c for c in named if c not in OWN_PLATFORMS]
+
+
+def post_text_step(flow: Flow) -> bool:
+    """Whether the flow publishes a step's written text rather than the client's caption."""
+    return any(s.kind == Kind.PUBLISH and s.post_text == "text" for s in flow.request_steps)
+
+
+def posted(flow: Flow, content: Content) -> Content:
+    """What push-info sends: the written text as the post's text where the flow says so
+    (BKK: the 5W+1H article) and a step wrote one, else the client's caption."""
+    if post_text_step(flow) and content.text.strip():
+        return content.model_copy(update={"caption": content.text})
+    return content
 
 
 @dataclass
@@ -80,7 +115,8 @@ class Publishing:
     ) -> Published:
         """Record the publish step and queue every delivery; `at` None means now. With
         `line_followers`, LINE gets one broadcast to every follower of the bot instead of a
-        message to each LINE subscriber of the audiences."""
+        message to each LINE subscriber of the audiences. No audience means all of them."""
+        audiences = self.audiences_for(audiences)
         now = self.clock.now()
         # in UTC, as the clock gives it: the outbox compares due times as ISO text, and a
         # local +07:00 time would fire seven hours late
@@ -110,25 +146,30 @@ class Publishing:
                 payload = {"broadcast_id": broadcast_id, "kind": recipient.kind}
                 await repos.outbox.add(request_id, "broadcast", recipient.key, payload, due,
                                        dedupe_key=f"pub:{code}:{recipient.key}")
-        return Published(outcome, broadcast_id, due, len(recipients))
+        return Published(outcome, broadcast_id, due, len(recipients), Reach.of(recipients), audiences)
+
+    def audiences_for(self, chosen: list[str]) -> list[str]:
+        """No audience ticked means every audience of the flow (the card says so before the
+        press): a push-info that silently skipped every subscriber would be no push-info."""
+        return list(chosen) or list(self.flow.rules.audiences)
+
+    async def reach(self, choices: dict[str, list[str]], line_followers: set[str] | None = None
+                    ) -> dict[str, Reach]:
+        """For each named choice of audiences (none: all), what it reaches now; the choices
+        named in `line_followers` also go to every LINE follower. One read for all of them."""
+        async with self.db.reading() as tx:
+            repos = Repos(tx)
+            targets = await repos.targets.listing()
+            subscribers = await repos.subscribers.reachable()
+        followers = line_followers or set()
+        return {name: Reach.of(_recipients(targets, subscribers, self.audiences_for(audiences),
+                                           name in followers))
+                for name, audiences in choices.items()}
 
     async def _recipients(self, repos: Repos, audiences: list[str], line_followers: bool = False
                           ) -> list[Recipient]:
-        chosen = set(audiences)
-        found = [
-            Recipient(t["platform"], t["chat_id"], t["kind"])
-            for t in await repos.targets.listing()
-            if not t["audiences"] or chosen & set(t["audiences"])
-        ]
-        found += [
-            Recipient(s["platform"], s["chat_id"], "private")
-            for s in await repos.subscribers.reachable()
-            if chosen & set(s["audiences"])
-        ]
-        if line_followers:  # one row, "line:*", sent with LINE's broadcast endpoint
-            found = [r for r in found if not (r.platform == "line" and r.kind == "private")]
-            found.append(Recipient("line", "*", "followers"))
-        return found
+        return _recipients(await repos.targets.listing(), await repos.subscribers.reachable(), audiences,
+                           line_followers)
 
     async def record_evidence(self, code: str, person_id: int, channel_name: str, url: str,
                               channel: str = "") -> None:
@@ -151,6 +192,27 @@ class Publishing:
             repos = Repos(tx)
             request_id = await repos.requests.id_of(code)
             return await repos.broadcasts.counts(request_id) if request_id else {}
+
+
+def _recipients(targets: list[dict], subscribers: list[dict], audiences: list[str],
+                line_followers: bool = False) -> list[Recipient]:
+    """Channels and groups for every audience or one of those chosen; subscribers of one of
+    them. With `line_followers`, LINE's subscribers give way to one broadcast to every follower."""
+    chosen = set(audiences)
+    found = [
+        Recipient(t["platform"], t["chat_id"], t["kind"])
+        for t in targets
+        if not t["audiences"] or chosen & set(t["audiences"])
+    ]
+    found += [
+        Recipient(s["platform"], s["chat_id"], "private")
+        for s in subscribers
+        if chosen & set(s["audiences"])
+    ]
+    if line_followers:  # one row, "line:*", sent with LINE's broadcast endpoint
+        found = [r for r in found if not (r.platform == "line" and r.kind == "private")]
+        found.append(Recipient("line", "*", "followers"))
+    return found
 
 
 def eta(remaining: int, per_second: float) -> timedelta:

@@ -3,7 +3,7 @@ audit events and the messages it causes are committed together, or not at all.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,9 +13,10 @@ from bot.domain.engine import Act, Action, Actor, Notice, Outcome, Refused
 from bot.domain.flow import REQUESTER, Flow
 from bot.domain.request import Content, MediaRef, RequestState, Status
 from bot.domain.rules import Violation, check_content
+from bot.domain.trail import Dossier, Entry, Revision
 from bot.domain.worktime import Calendar, add_working_time
 from bot.services.people import ADMIN
-from storage.db import Database
+from storage.db import Database, utc_text
 from storage.repositories import Repos
 
 
@@ -141,6 +142,21 @@ class RequestServices:
         async with self.db.reading() as tx:
             return await self._get(Repos(tx), code)
 
+    async def dossier(self, code: str) -> Dossier:
+        """The request with its history (decisions, versions, outputs) in three queries,
+        however long the history: what every card is rendered from."""
+        async with self.db.reading() as tx:
+            repos = Repos(tx)
+            state = await self._get(repos, code)
+            revisions = await repos.requests.revisions(code)
+            events = await repos.audit.for_request(code)
+        return Dossier(
+            state,
+            tuple(Entry(e.act, e.step_id, e.version, e.role, e.actor_name, e.at, e.note, e.data)
+                  for e in events),
+            tuple(Revision(r["version"], r["content"], r["by"], r["at"]) for r in revisions),
+        )
+
     async def mine(self, person_id: int) -> list[RequestState]:
         async with self.db.reading() as tx:
             return await Repos(tx).requests.listing(requester_id=person_id)
@@ -179,8 +195,11 @@ class RequestServices:
             await repos.audit.append(request_id, event, channel)
         now = self.clock.now()
         for notice in outcome.notices:
+            payload = _payload(notice)
+            if notice.kind == "prompt":  # which visit of the step: edits once decided stay in it
+                payload["round"] = utc_text(outcome.state.step_started_at)
             for recipient in await self._recipients(repos, outcome.state, notice):
-                await repos.outbox.add(request_id, "notice", recipient, _payload(notice), now)
+                await repos.outbox.add(request_id, "notice", recipient, payload, now)
             if notice.kind == "prompt":
                 for kind, due_at in step_timers(self.flow, outcome.state, self.calendar):
                     await repos.timers.add(request_id, outcome.state, kind, due_at)
@@ -191,7 +210,7 @@ class RequestServices:
         due = deadline(self.flow, state, self.calendar)
         if due == state.step_due_at:
             return outcome
-        return Outcome(state.model_copy(update={"step_due_at": due}), outcome.events, outcome.notices)
+        return replace(outcome, state=state.model_copy(update={"step_due_at": due}))
 
     async def _recipients(self, repos: Repos, state: RequestState, notice: Notice) -> list[int]:
         if notice.role is None or notice.role == REQUESTER:

@@ -147,7 +147,7 @@ ANSWERS = {
     "slot": "08.00-10.00",
 }
 # How the summary shows those answers (and the poster).
-SUMMARY_SHOWS = ("Seminar Nasional Kesehatan", "BEM FK Universitas Jember", "image 1080×1350",
+SUMMARY_SHOWS = ("Seminar Nasional Kesehatan", "BEM FK Universitas Jember", "gambar 1080×1350",
                  "#sehat", "Sari / +6281234567890", "28 November 2026", "08.00-10.00 WIB",
                  "Catatan khusus: Tidak ada")
 

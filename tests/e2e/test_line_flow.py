@@ -273,7 +273,7 @@ async def ismki(line_server, tmp_path, clock):
 async def test_ismki_client_confirms_on_line_and_the_request_reaches_quality_control(ismki: LineWorld):
     client = ismki["client"]
     code = await submit(client, ISMKI_ANSWERS)
-    confirm = await expect(client, code, "Langkah 2/4: Klien mengkonfirmasi pengiriman melalui private chat")
+    confirm = await expect(client, code, "Langkah 2 dari 4: Klien mengkonfirmasi pengiriman melalui private chat")
     assert confirm.type == "flex" and labels(confirm) == ["✅ Konfirmasi"]
     assert not any(code in text_of(m) for m in ismki["ict"].messages), "ICT waits for the confirmation"
 
@@ -310,9 +310,9 @@ async def test_ismki_confirmation_goes_to_line_though_the_client_prefers_telegra
     code = bot_world.text_of(receipt).split("Kode: ")[1].split()[0]
     await bot_world.expect(telegram["client"], code, "Diajukan")  # the other notices: Telegram
 
-    confirm = await expect(sari_line, code, "Langkah 2/4")
+    confirm = await expect(sari_line, code, "Langkah 2 dari 4")
     assert confirm.type == "flex" and labels(confirm) == ["✅ Konfirmasi"]
-    assert not any("Langkah 2/4" in bot_world.text_of(m) for m in telegram["client"].messages)
+    assert not any("Langkah 2 dari 4" in bot_world.text_of(m) for m in telegram["client"].messages)
     await sari_line.tap("✅ Konfirmasi")
     card = await bot_world.expect(telegram["ict"], code, "quality control")
     assert bot_world.buttons_of(card) == ["✅ Setujui", "❌ Tolak"]

@@ -314,7 +314,7 @@ async def test_the_petugas_on_telegram_gets_one_report_counting_line(
     reports = [m["text"] for m in telegram_server.user(5001, "Putri").messages
                if "Laporan penyebaran" in (m.get("text") or "")]
     final = f"✅ Laporan penyebaran {code}: 601/601 terkirim, 0 gagal, 0 tidak pasti."
-    assert reports == [final, final]  # the progress message, edited to the outcome; the report
+    assert reports == [final]  # the progress message became the report: it appears once
 
 
 async def test_a_follow_keeps_the_audiences_chosen_before(app):

@@ -243,11 +243,11 @@ def test_a_whole_unej_request_played_through_the_page(sandbox, browser):
 
     # 1. disposisi: Wakil Rektor III disposes, with a note in a reply
     open_chat(page, "wakil_rektor_3", "Budi")
-    card = bot_says(page, code, "Langkah 1/7", "Standar waktu: 1 hari")
+    card = bot_says(page, code, "Langkah 1 dari 7", "Standar waktu: 1 hari")
     expect(card.locator("img.photo")).to_be_visible()
     assert buttons(card) == ["📨 Disposisi"]
     tap(page, card, "📨 Disposisi")
-    bot_says(page, "Tulis catatan didisposisikan", code)
+    bot_says(page, "Tulis catatan disposisi", code)
     send(page, "Mohon ditindaklanjuti segera")
     bot_says(page, "Didisposisikan oleh Budi (Wakil Rektor III)", "Mohon ditindaklanjuti segera")
     open_chat(page, "client", "Sari")
@@ -257,7 +257,7 @@ def test_a_whole_unej_request_played_through_the_page(sandbox, browser):
 
     # 2. pemilihan_media: Kepala BPKH picks the media; each tap edits the same card in place
     open_chat(page, "kepala_bpkh", "Wati")
-    card = bot_says(page, code, "Langkah 2/7")
+    card = bot_says(page, code, "Langkah 2 dari 7")
     assert buttons(card) == ["⬜ telegram", "⬜ instagram", "⬜ website", "⬜ youtube",
                              "💾 Simpan pilihan kanal"]
     count = bot_messages(page)
@@ -277,28 +277,28 @@ def test_a_whole_unej_request_played_through_the_page(sandbox, browser):
 
     # 3. instruksi_koordinator: Koordinator PKIH instructs, without a note ("-")
     open_chat(page, "koordinator_pkih", "Dedi")
-    card = bot_says(page, code, "Langkah 3/7")
+    card = bot_says(page, code, "Langkah 3 dari 7")
     tap(page, card, "📨 Instruksikan")
-    bot_says(page, "Tulis catatan diinstruksikan")
+    bot_says(page, "Tulis instruksi")
     send(page, "-")
     bot_says(page, "Diinstruksikan oleh Dedi (Koordinator PKIH)")
 
     # 4-5. cek_narasi and instruksi_publikasi: the Wakil Koordinator Humas approves, then instructs
     open_chat(page, "wakil_koordinator_humas", "Rudi")
-    card = bot_says(page, code, "Langkah 4/7")
+    card = bot_says(page, code, "Langkah 4 dari 7")
     assert buttons(card) == ["✅ Setujui", "↩️ Kembalikan untuk revisi"]
     tap(page, card, "✅ Setujui")
     popup(page, "Tercatat: Disetujui")
-    card = bot_says(page, code, "Langkah 5/7")
+    card = bot_says(page, code, "Langkah 5 dari 7")
     tap(page, card, "📨 Instruksikan")
-    bot_says(page, "Tulis catatan diinstruksikan")
+    bot_says(page, "Tulis instruksi")
     send(page, "Publikasikan hari ini")
     bot_says(page, "Diinstruksikan oleh Rudi (Wakil Koordinator Humas)")
     expect(page.locator("tr.current")).to_have_attribute("data-step", "push_info")
 
     # 6. push_info: the petugas picks an audience and broadcasts
     open_chat(page, "petugas", "Putri")
-    card = pinned(page, bot_says(page, code, "Langkah 6/7"))
+    card = pinned(page, bot_says(page, code, "Langkah 6 dari 7"))
     assert buttons(card)[-2:] == ["📢 Sebarkan sekarang", "🕒 Jadwalkan sesuai permintaan"]
     tap(page, card, "⬜ mahasiswa")
     popup(page, "Audiens: mahasiswa")
@@ -317,7 +317,7 @@ def test_a_whole_unej_request_played_through_the_page(sandbox, browser):
 
     # 7. arsip: the petugas archives; the request is done
     open_chat(page, "petugas", "Putri")
-    card = pinned(page, bot_says(page, code, "Langkah 7/7"))
+    card = pinned(page, bot_says(page, code, "Langkah 7 dari 7"))
     tap(page, card, "🗄 Arsipkan")
     popup(page, "Tercatat: Diarsipkan")
     expect(card).to_contain_text("Diarsipkan oleh Putri")
@@ -383,7 +383,7 @@ def test_the_clock_control_fires_the_reminder_then_the_escalation(sandbox, brows
     code = submit_as_client(page)
     expect(page.locator("#request-card")).to_contain_text("pengingat")
     open_chat(page, "wakil_rektor_3", "Budi")
-    bot_says(page, code, "Langkah 1/7")
+    bot_says(page, code, "Langkah 1 dari 7")
     # the disposition's standard is 1 day: a reminder at 75 %, then the deadline
     page.click("#clock-next")
     popup_text = page.locator("#toast")
@@ -400,7 +400,7 @@ def test_the_clock_control_fires_the_reminder_then_the_escalation(sandbox, brows
     send(page, "Mohon segera")
     open_chat(page, "kepala_bpkh", "Wati")
     assert "Eskalasi" not in page.locator("#messages").inner_text()
-    bot_says(page, code, "Langkah 2/7")
+    bot_says(page, code, "Langkah 2 dari 7")
     # Kepala BPKH's 2 hours: reminder, deadline, and after the grace the one above him hears
     for _ in range(3):
         page.click("#clock-next")

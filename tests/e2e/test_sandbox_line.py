@@ -90,7 +90,7 @@ def test_a_line_client_submits_through_the_page_and_a_telegram_holder_gets_the_c
     expect(request).to_contain_text("Wakil Rektor III (Budi)")
     expect(page.locator('.chat-item[data-chat="wakil_rektor_3"] .turn')).to_be_visible()
     open_chat(page, "wakil_rektor_3", "Budi")
-    card = bot_says(page, code, "Langkah 1/7")  # a Telegram card: inline buttons
+    card = bot_says(page, code, "Langkah 1 dari 7")  # a Telegram card: inline buttons
     expect(card.locator("img.photo")).to_be_visible()
     assert buttons(card) == ["📨 Disposisi"]
     assert errors == []

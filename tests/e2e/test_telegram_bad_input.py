@@ -90,7 +90,8 @@ BAD_ANSWERS = [
     ),
     pytest.param(
         "publish_date", typed("besok"),
-        ('"besok" bukan tanggal', "28-11-2026", "28 November 2026"),
+        # examples a week after the earliest date allowed: never in the past
+        ('"besok" bukan tanggal', "04-12-2026", "4 Desember 2026"),
         id="date-not-understood",
     ),
     pytest.param(
@@ -164,7 +165,7 @@ async def test_text_after_a_poster_asks_for_more_or_next_and_keeps_the_poster(wo
     caption = await expect(client, QUESTION["caption"])
     summary = await intake_from(world, "caption", caption)
     assert_summary_keeps_everything(summary)
-    assert "Poster/video: image 1080×1350\n" in text_of(summary), "one poster, not two"
+    assert "Poster/video: gambar 1080×1350\n" in text_of(summary), "one poster, not two"
 
 
 async def test_cancel_mid_intake_then_submit_starts_fresh(world: World):

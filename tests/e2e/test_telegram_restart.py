@@ -67,7 +67,7 @@ async def test_kill_9_mid_intake_loses_no_answer(telegram_server, tmp_path):
         notes = await expect(client, "Catatan khusus")
         await client.tap(notes, "Tidak ada")
         summary = await expect(client, "Ringkasan permohonan")
-        for answer in ("Lomba Poster Gizi", "Himpunan Mahasiswa Gizi", "image 1080×1350",
+        for answer in ("Lomba Poster Gizi", "Himpunan Mahasiswa Gizi", "gambar 1080×1350",
                        "Ikuti lomba poster gizi", "Sari / 081234567890", "13.00-16.00"):
             assert answer in text_of(summary)
         await client.tap(summary, "✅ Kirim")

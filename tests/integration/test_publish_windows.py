@@ -74,7 +74,7 @@ async def test_the_petugas_can_choose_lines_broadcast_to_every_follower(settings
         def tap(arg: str) -> str:
             return callbacks.encode(StepButton(code, state.version, index, Act.PUBLISH, arg))
 
-        card = approvals.card(state, "id")
+        card = await approvals.card(state.code, "id")
         assert "⬜ LINE: semua pengikut" in [b.label for row in card.buttons for b in row]
         toggled = await approvals.on_tap(petugas, "id", tap("f"), "telegram")
         assert "☑️ LINE: semua pengikut" in [b.label for row in toggled.edit.buttons for b in row]

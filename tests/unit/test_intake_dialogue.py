@@ -183,9 +183,10 @@ def test_a_title_of_exactly_the_maximum_is_accepted():
 WRONG = [
     # flow, question, answer, rule, what the Indonesian and the English message must say
     ("default", "media", "ini posternya", "expect_media", ["poster", "video"], ["poster", "video"]),
+    # the examples are a week after the earliest allowed date (27-11-2026), never in the past
     ("default", "publish_date", "besok", "not_date",
-     ["besok", "28-11-2026", "28 November 2026"], ["besok", "not a date", "28/11/2026"]),
-    ("default", "publish_date", "31-02-2027", "not_date", ["31-02-2027", "28-11-2026"], ["31-02-2027"]),
+     ["besok", "04-12-2026", "4 Des 2026", "4 Desember 2026"], ["besok", "not a date", "04/12/2026"]),
+    ("default", "publish_date", "31-02-2027", "not_date", ["31-02-2027", "04-12-2026"], ["31-02-2027"]),
     ("default", "publish_date", "25-11-2026", "date_past",
      ["25-11-2026", "sudah lewat", "27-11-2026"], ["25-11-2026", "in the past", "27-11-2026"]),
     ("default", "publish_date", "26-11-2026", "lead_time",

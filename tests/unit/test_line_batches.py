@@ -43,16 +43,16 @@ def test_videos_are_not_sent_and_five_messages_at_most():
 
 def test_long_text_is_split_within_the_limit_at_a_space():
     words = " ".join(["kata"] * 3000)  # 14,999 characters
-    parts = split_text(words)
+    parts = split_text(words, TEXT_LIMIT)
     assert [len(p) <= TEXT_LIMIT for p in parts] == [True] * len(parts) == [True, True, True]
     assert " ".join(parts) == words
 
 
 def test_the_limit_counts_utf16_units():
     emoji = "🎉" * 3000  # 6,000 UTF-16 units, no space to cut at
-    first, second = split_text(emoji)
+    first, second = split_text(emoji, TEXT_LIMIT)
     assert (len(first), len(second)) == (2500, 500)
-    assert split_text("  ") == []
+    assert split_text("  ", TEXT_LIMIT) == []
 
 
 def row(row_id: int, key: str, recipient: str, retry_at: datetime | None = None, **result) -> dict:

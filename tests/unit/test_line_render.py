@@ -4,6 +4,8 @@ slash."""
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pytest
@@ -60,10 +62,27 @@ def test_a_step_card_is_a_flex_bubble_with_its_poster_and_one_button_per_action(
     bubble = flex["contents"]
     assert bubble["hero"]["url"] == f"https://humas.example.ac.id/media/{'a' * 64}"
     assert bubble["hero"]["aspectRatio"] == "1080:1350"
-    assert len(flex["altText"]) <= 400 and len(bubble["body"]["contents"][0]["text"]) <= 2000
+    assert len(flex["altText"]) <= 400
+    assert bubble["body"]["contents"][0]["text"] == reply.text, "the whole card, not cut"
     buttons = [b for row in bubble["footer"]["contents"] for b in row["contents"]]
     assert [(b["action"]["label"], b["action"]["data"], b["style"]) for b in buttons] == [
         ("✅ Setujui", data[0], "primary"), ("❌ Tolak", data[1], "secondary")]
+
+
+def test_a_card_too_long_for_one_bubble_sends_its_start_first_and_loses_no_word():
+    data = callbacks.encode(StepButton("PUB-2026-0001", 1, 0, Act.APPROVE))
+    paragraphs = [f"Paragraf {i}: " + " ".join(f"kata{i}-{j}" for j in range(60)) for i in range(30)]
+    header = "📋 PUB-2026-0001 (versi 1)"
+    reply = Reply("\n\n".join([header, *paragraphs]), [[Button("✅ Setujui", data)]], media=[POSTER])
+    sent = dicts(reply)
+    assert [m["type"] for m in sent[:-1]] == ["text"] * (len(sent) - 1) and sent[-1]["type"] == "flex"
+    assert all(len(m["text"]) <= 5000 for m in sent[:-1])
+    bubble_texts = [c["text"] for c in sent[-1]["contents"]["body"]["contents"]]
+    assert bubble_texts[0] == header, "the card keeps its code and step above the buttons"
+    everything = "\n".join([m["text"] for m in sent[:-1]] + bubble_texts)
+    for paragraph in paragraphs:
+        assert paragraph in everything, "split between paragraphs, never inside one"
+    assert len(json.dumps(sent[-1])) < 30_000
 
 
 def test_media_needs_an_https_public_address():

@@ -246,8 +246,9 @@ class LineHandlers:
         """A photo, a video, or a file: fetched from LINE's content API."""
         filename = getattr(message, "file_name", None) or _default_name(message)
         guessed = mimetypes.guess_type(filename)[0] or ""
+        document = isinstance(message, FileMessageContent) and not guessed.startswith(IMAGE_OR_VIDEO)
         if isinstance(message, AudioMessageContent) or (
-            isinstance(message, FileMessageContent) and not guessed.startswith(IMAGE_OR_VIDEO)
+            document and not await self.approvals.wants_document(who.person_id)
         ):
             return [Reply(t("intake.unsupported_file", who.lang, name=filename, mime=guessed or "?"))]
         try:

@@ -34,6 +34,7 @@ from bot.chat import callbacks
 from bot.chat.replies import Button, Reply
 from bot.domain.request import MediaRef
 from bot.i18n import t
+from bot.textsplit import split_text, utf16_len
 from storage.files import FileStore
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ FLEX_LABEL = 40
 DATA_LIMIT = 300  # postback data and display text
 TEXT_LIMIT = 5000
 ALT_TEXT_LIMIT = 400
-CARD_TEXT_LIMIT = 2000  # a bubble holds at most 30 kB of JSON; a card is far shorter
+CARD_TEXT_LIMIT = 4000  # a bubble holds at most 30 kB of JSON; longer cards send their start before it
 MESSAGES_PER_CALL = 5
 TOGGLES = ("☑️", "⬜")
 
@@ -71,22 +72,39 @@ class MediaUrls:
 
 
 def messages(reply: Reply, urls: MediaUrls, lang: str = "id") -> list[Message]:
-    """One Reply as LINE messages: its media, then its text (and buttons), then a link to an
-    attachment (LINE bots cannot send files)."""
-    out: list[Message] = []
+    """One Reply as LINE messages: links to its documents, its media, then its text (and
+    buttons), then a link to an attachment (LINE bots cannot send files). A text too long for
+    one message or card goes as several, split between paragraphs, never cut."""
+    out: list[Message] = [_document(d, urls, lang) for d in reply.documents]
     if durable(reply):
         image = next((m for m in reply.media if m.kind == "image"), None)
         out += [_media(m, urls) for m in reply.media if m is not image]
-        out.append(_bubble(reply, urls, image))
+        before, shown = _card_parts(reply.text)
+        out += [TextMessage(text=part) for part in before]
+        out.append(_bubble(reply, urls, image, shown))
     else:
         out += [_media(m, urls) for m in reply.media]
         if reply.text.strip() or reply.buttons:
             items = [item for row in reply.buttons for b in row if (item := _quick_item(b))]
             quick = QuickReply(items=items) if items else None
-            out.append(TextMessage(text=_text(reply.text, TEXT_LIMIT), quick_reply=quick))
+            parts = split_text(reply.text, TEXT_LIMIT) or ["…"]
+            out += [TextMessage(text=part) for part in parts[:-1]]
+            out.append(TextMessage(text=parts[-1], quick_reply=quick))
     if reply.attachment is not None:
         out.append(_attachment(reply.attachment, urls, lang))
     return [m for m in out if m is not None]
+
+
+def _card_parts(text: str) -> tuple[list[str], str]:
+    """(messages before the card, the card's own text). A card too long for one bubble keeps
+    its first line (the code and the step) and its last part; the rest goes before it."""
+    if utf16_len(text) <= CARD_TEXT_LIMIT:
+        return [], text
+    head, _, body = text.partition("\n")
+    parts = split_text(body, CARD_TEXT_LIMIT - utf16_len(head) - 2)
+    before = [f"{head}\n{parts[0]}", *parts[1:-1]]
+    joined = [p for chunk in before for p in split_text(chunk, TEXT_LIMIT)]
+    return joined, f"{head}\n\n{parts[-1]}"
 
 
 def durable(reply: Reply) -> bool:
@@ -131,7 +149,7 @@ def _quick_item(button: Button) -> QuickReplyItem | None:
     return QuickReplyItem(action=action) if action is not None else None
 
 
-def _bubble(reply: Reply, urls: MediaUrls, image: MediaRef | None) -> FlexMessage:
+def _bubble(reply: Reply, urls: MediaUrls, image: MediaRef | None, text: str) -> FlexMessage:
     rows = []
     first = True
     for row in reply.buttons:
@@ -149,11 +167,13 @@ def _bubble(reply: Reply, urls: MediaUrls, image: MediaRef | None) -> FlexMessag
     hero = None
     if image is not None and (url := urls.original(image.sha256)):
         hero = FlexImage(url=url, size="full", aspect_mode="fit", aspect_ratio=_ratio(image))
-    body = FlexBox(layout="vertical", contents=[FlexText(text=_text(reply.text, CARD_TEXT_LIMIT), wrap=True,
-                                                         size="sm")])
+    paragraphs = [p for p in (text.strip() or "…").split("\n\n") if p.strip()]
+    texts = [FlexText(text=p, wrap=True, size="sm", weight="bold" if i == 0 and len(paragraphs) > 1
+                      else None) for i, p in enumerate(paragraphs)]
+    body = FlexBox(layout="vertical", spacing="md", contents=texts)
     footer = FlexBox(layout="vertical", spacing="sm", contents=rows) if rows else None
     bubble = FlexBubble(size="giga", hero=hero, body=body, footer=footer)
-    return FlexMessage(alt_text=_text(reply.text, ALT_TEXT_LIMIT), contents=bubble)
+    return FlexMessage(alt_text=_alt(reply.text), contents=bubble)
 
 
 def _media(ref: MediaRef, urls: MediaUrls) -> Message | None:
@@ -163,6 +183,15 @@ def _media(ref: MediaRef, urls: MediaUrls) -> Message | None:
     if ref.kind == "video":
         return VideoMessage(original_content_url=original, preview_image_url=preview)
     return ImageMessage(original_content_url=original, preview_image_url=preview)
+
+
+def _document(ref: MediaRef, urls: MediaUrls, lang: str) -> TextMessage:
+    """A stored document (a PDF a step handed in) as a link LINE users can open."""
+    name = ref.filename or ref.mime
+    url = urls.original(ref.sha256)
+    if url is None:
+        return TextMessage(text=t("line.attachment_unavailable", lang, name=name))
+    return TextMessage(text=t("line.attachment", lang, name=name, url=url))
 
 
 def _attachment(attachment: tuple[str, bytes], urls: MediaUrls, lang: str) -> TextMessage:
@@ -180,6 +209,7 @@ def _ratio(ref: MediaRef) -> str:
     return f"{ref.width}:{min(ref.height, 3 * ref.width)}"
 
 
-def _text(text: str, limit: int) -> str:
-    text = text.strip() or "…"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _alt(text: str) -> str:
+    """A notification's preview of a card: its start (the whole card is in the message)."""
+    text = " ".join(text.split()) or "…"
+    return text if len(text) <= ALT_TEXT_LIMIT else text[: ALT_TEXT_LIMIT - 1] + "…"

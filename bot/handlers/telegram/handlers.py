@@ -201,11 +201,13 @@ class TelegramHandlers:
             return
         message = update.effective_message
         item, filename, mime = _attachment(message)
-        if not mime.startswith(IMAGE_OR_VIDEO) and not message.photo:
+        media = mime.startswith(IMAGE_OR_VIDEO) or bool(message.photo)
+        if not media and not await self.approvals.wants_document(who.person_id):
             text = t("intake.unsupported_file", who.lang, name=filename or "-", mime=mime or "?")
             await self.reply(update, context, [Reply(text), *await self.intake.current(who)])
             return
-        refusal = _too_big_to_fetch(item.file_size or 0, self.app, who.lang)
+        kind = "image" if message.photo or mime.startswith("image/") else "video" if media else "file"
+        refusal = _too_big_to_fetch(item.file_size or 0, self.app, who.lang, kind)
         if refusal:
             await self.reply(update, context, [Reply(refusal)])
             return
@@ -328,8 +330,9 @@ def _attachment(message):
     return document, document.file_name or "", document.mime_type or ""
 
 
-def _too_big_to_fetch(size: int, app: App, lang: str) -> str:
+def _too_big_to_fetch(size: int, app: App, lang: str, kind: str) -> str:
     from bot.media.video import check_video_download
 
-    issues = check_video_download(size, PLATFORM, self_hosted_api=app.settings.telegram_self_hosted_api)
+    issues = check_video_download(size, PLATFORM, self_hosted_api=app.settings.telegram_self_hosted_api,
+                                  kind=kind)
     return t("intake.media_refused", lang, message=issues[0].message(lang)) if issues else ""

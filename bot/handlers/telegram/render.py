@@ -20,6 +20,7 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 
 from bot.chat.replies import Reply
+from bot.textsplit import split_text, utf16_len
 from storage.files import FileStore
 
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
@@ -71,17 +72,29 @@ async def send(bot: Bot, files: FileStore, chat_id: int, reply: Reply) -> Sent:
 
 
 async def _send_main(bot: Bot, files: FileStore, chat_id: int, reply: Reply) -> Sent:
+    """The poster with the text as its caption where it fits (and no toggle will make it
+    grow); else the poster alone, then the text in as many messages as it needs, split
+    between paragraphs, never cut. The buttons go on the last message."""
     keyboard = markup(reply)
-    text = reply.text[:TEXT_LIMIT]
+    for document in reply.documents:
+        await bot.send_document(chat_id, files.get(document.sha256), filename=document.filename or None)
     if reply.media:
         media = reply.media[0]
-        fits = len(text) <= CAPTION_LIMIT
-        caption = text if fits else None
+        fits = utf16_len(reply.text) <= CAPTION_LIMIT and not _toggles(reply)
+        caption = reply.text if fits else None
         message = await _send_media(bot, files, chat_id, media, caption, keyboard if fits else None)
         if fits:
             return Sent(chat_id, message.message_id, True)
-    message = await bot.send_message(chat_id, text, reply_markup=keyboard or _clear_keyboard(reply))
+    parts = split_text(reply.text, TEXT_LIMIT) or ["…"]
+    for part in parts[:-1]:
+        await bot.send_message(chat_id, part)
+    message = await bot.send_message(chat_id, parts[-1], reply_markup=keyboard or _clear_keyboard(reply))
     return Sent(chat_id, message.message_id, False)
+
+
+def _toggles(reply: Reply) -> bool:
+    """Buttons that redraw the card when tapped (channel and audience choices)."""
+    return any(b.label.startswith(("☑️", "⬜")) for row in reply.buttons for b in row)
 
 
 _FILE_IDS: dict[tuple[str, str], str] = {}  # (Bot API address + token, sha256) -> file_id
@@ -128,13 +141,14 @@ async def edit(bot: Bot, chat_id: int, message_id: int, has_media: bool, reply: 
     """Replace a message's text (or caption) and buttons; a vanished message is not an error."""
     keyboard = markup(reply)
     inline = keyboard if isinstance(keyboard, InlineKeyboardMarkup) else None
+    # A long card went out as several messages with its buttons on the last one: that one is
+    # edited, with the same last part (what a tap changes is the card's end).
+    text = (split_text(reply.text, CAPTION_LIMIT if has_media else TEXT_LIMIT) or ["…"])[-1]
     try:
         if has_media:
-            await bot.edit_message_caption(
-                chat_id, message_id, caption=reply.text[:CAPTION_LIMIT], reply_markup=inline
-            )
+            await bot.edit_message_caption(chat_id, message_id, caption=text, reply_markup=inline)
         else:
-            await bot.edit_message_text(reply.text[:TEXT_LIMIT], chat_id, message_id, reply_markup=inline)
+            await bot.edit_message_text(text, chat_id, message_id, reply_markup=inline)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower() and "not found" not in str(exc).lower():
             raise
