@@ -141,9 +141,11 @@ def forward(flow: Flow, state: RequestState, act: Act | None = None, note: str =
     """The current step's actor does its forward act (or `act`)."""
     step = flow.step(state.step_id)
     act = act or allowed_acts(step)[0]
-    media = (PHOTO,) if act == Act.UPLOAD else ()
+    uploads = act == Act.UPLOAD
+    media = (PHOTO,) if uploads and "image" in step.produces else ()
+    text = "Berita 5W+1H" if uploads and not media else None  # a step that writes
     channels = tuple(flow.rules.channels[:2]) if act == Act.CHOOSE_CHANNELS else ()
-    action = Action(act, step.id, state.version, note=note, media=media, channels=channels)
+    action = Action(act, step.id, state.version, note=note, media=media, text=text, channels=channels)
     return apply(flow, state, action, actor_for(flow, step.role), NOW)
 
 
@@ -435,3 +437,56 @@ def test_unej_wakil_rektor_is_not_escalated_to_his_subordinate():
     assert flow.escalation_role(flow.step("disposisi"), "admin") is None
     assert flow.escalation_role(flow.step("pemilihan_media"), "admin") == "wakil_rektor_3"
     assert flow.escalation_role(flow.step("push_info"), "admin") == "wakil_koordinator_humas"
+
+
+# Text as a step's output (BKK rows 3 and 4) -------------------------------------------------
+
+
+def test_bkk_writing_step_takes_a_text_and_refuses_a_poster() -> None:
+    flow, outcome = begin("bkk-palembang")
+    state = walk_to(flow, outcome.state, "penulisan")
+    writer = actor_for(flow, "pranata_humas")
+    with pytest.raises(Refused) as refused:
+        apply(flow, state, Action(Act.UPLOAD, "penulisan", state.version, media=(PHOTO,)), writer, NOW)
+    assert refused.value.reason == "output_kind"
+    article = "Palembang (26/11) - BKK Kelas I Palembang menggelar vaksinasi..."
+    written = apply(flow, state, Action(Act.UPLOAD, "penulisan", state.version, text=article), writer, NOW)
+    assert written.state.content.text == article and written.state.version == state.version + 1
+    assert written.state.content.caption == state.content.caption, "the unit's own text is kept"
+    assert written.events[0].data["produced"] == ["text"]
+    assert written.state.step_id == "verifikasi"
+
+
+def test_bkk_verification_approves_with_the_corrected_text_or_without_a_change() -> None:
+    flow, outcome = begin("bkk-palembang")
+    state = walk_to(flow, outcome.state, "verifikasi")
+    ppid = actor_for(flow, "tim_ppid")
+    corrected = apply(flow, state, Action(Act.APPROVE, "verifikasi", state.version, text="Teks terkoreksi"),
+                      ppid, NOW)
+    assert (corrected.state.content.text, corrected.state.version) == ("Teks terkoreksi", state.version + 1)
+    as_is = apply(flow, state, Action(Act.APPROVE, "verifikasi", state.version), ppid, NOW)
+    assert as_is.state.version == state.version and as_is.state.step_id == "persetujuan"
+
+
+def test_an_approval_carries_no_output_where_the_step_names_none() -> None:
+    flow, outcome = begin("bkk-palembang")
+    state = walk_to(flow, outcome.state, "persetujuan")
+    with pytest.raises(Refused) as refused:
+        apply(flow, state, Action(Act.APPROVE, "persetujuan", state.version, text="x"),
+              actor_for(flow, "kepala_balai"), NOW)
+    assert refused.value.reason == "output_kind"
+
+
+def test_sop_rows_number_the_cards_as_the_document_does() -> None:
+    ub = load_flow("ub-fisip")
+    assert [ub.row(s.id) for s in ub.request_steps][:2] == [(2, 11), (3, 11)]  # rows 1, 9-11: procedure
+    ismki = load_flow("ismki")  # no numbered table: the position among the request's steps
+    assert ismki.row("konfirmasi") == (2, 4)
+
+
+def test_offices_name_their_own_audiences() -> None:
+    for name in ("rspon", "bkk-palembang"):
+        audiences = load_flow(name).rules.audiences
+        assert "mahasiswa" not in audiences and "dosen" not in audiences, name
+    assert "pasien" in load_flow("rspon").rules.audiences
+    assert "website" in load_flow("bkk-palembang").rules.channels  # row 7: social media and website
