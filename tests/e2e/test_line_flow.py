@@ -273,7 +273,7 @@ async def ismki(line_server, tmp_path, clock):
 async def test_ismki_client_confirms_on_line_and_the_request_reaches_quality_control(ismki: LineWorld):
     client = ismki["client"]
     code = await submit(client, ISMKI_ANSWERS)
-    confirm = await expect(client, code, "Langkah 2 dari 4: Klien mengkonfirmasi pengiriman melalui private chat")
+    confirm = await expect(client, code, "Langkah 2 dari 4: Klien mengkonfirmasi pengiriman melalui private")
     assert confirm.type == "flex" and labels(confirm) == ["✅ Konfirmasi"]
     assert not any(code in text_of(m) for m in ismki["ict"].messages), "ICT waits for the confirmation"
 

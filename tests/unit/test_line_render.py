@@ -5,7 +5,6 @@ slash."""
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 
 import pytest
