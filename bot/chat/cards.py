@@ -19,7 +19,7 @@ from bot.chat.replies import Button, Reply
 from bot.domain.captions import check_caption
 from bot.domain.durations import format_duration
 from bot.domain.engine import Act, allowed_acts
-from bot.domain.flow import Flow, Kind
+from bot.domain.flow import REQUESTER, Flow, Kind
 from bot.domain.request import RequestState
 from bot.domain.trail import Dossier, Entry
 from bot.i18n import t
@@ -161,14 +161,12 @@ def _trail(flow: Flow, dossier: Dossier, lang: str, zone: ZoneInfo) -> list[str]
 def trail_line(flow: Flow, dossier: Dossier, entry: Entry, lang: str, zone: ZoneInfo) -> str:
     """One decision as the sheet records it: row, mark, act, role (name), time; then its note,
     the channels it chose, the version it made and what changed."""
-    try:
-        number = flow.row(entry.step_id)[0]
-    except KeyError:  # a step no longer in the flow file
-        number = "-"
     role, name = _who(flow, entry, lang)
     act = _act_name(flow, entry, lang)
-    line = t("trail.line", lang, number=number, mark=MARKS.get(_act(entry.act), "✔️"), act=act,
-             role=role, name=name, when=local(entry.at, zone))
+    mark, when = MARKS.get(_act(entry.act), "✔️"), local(entry.at, zone)
+    number = _row_of(flow, entry)
+    key = "trail.line" if number is not None else "trail.line_unnumbered"
+    line = t(key, lang, number=number, mark=mark, act=act, role=role, name=name, when=when)
     extra = []
     if (entry.data or {}).get("channels"):
         extra.append(t("trail.channels", lang, channels=", ".join(entry.data["channels"])))
@@ -178,6 +176,18 @@ def trail_line(flow: Flow, dossier: Dossier, entry: Entry, lang: str, zone: Zone
     if entry.note:
         extra.append(t("card.note", lang, note=entry.note))
     return "\n".join([line, *(f"   {e}" for e in extra)])
+
+
+def _row_of(flow: Flow, entry: Entry) -> int | None:
+    """The SOP row an entry was made at; None for a submission at an official's step (unej's
+    row 1 is the Wakil Rektor's: the client's request is what arrives there, not a row)."""
+    try:
+        step = flow.step(entry.step_id)
+    except KeyError:  # a step no longer in the flow file
+        return None
+    if entry.role == REQUESTER and step.role != REQUESTER:
+        return None
+    return flow.row(step.id)[0]
 
 
 def _act(value: str) -> Act | None:

@@ -257,6 +257,15 @@ class LineUser:
             content["duration"] = 5000
         return await self._send(self.server.message_event(self, content), sign)
 
+    async def send_file(self, data: bytes, file_name: str, *, content_type: str = "application/octet-stream",
+                        sign: Signing = "valid") -> int:
+        """A file (a document) sent from the chat: the webhook names it and its size; its
+        bytes come from the content API."""
+        message_id = self.server.new_message_id()
+        self.server.contents[message_id] = StoredContent(data, content_type)
+        content = {"type": "file", "id": message_id, "fileName": file_name, "fileSize": len(data)}
+        return await self._send(self.server.message_event(self, content), sign)
+
     async def postback(self, data: str, params: dict[str, str] | None = None, *,
                        sign: Signing = "valid") -> int:
         """A postback; ``params`` as a datetime picker sends them, e.g. {"date": "2026-11-28"}."""

@@ -301,6 +301,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "trail.header": ("🗂 Riwayat (lembar disposisi):", "🗂 History (disposition sheet):"),
     "trail.line": ("{mark} Langkah {number} · {act} · {role} ({name}) · {when}",
                    "{mark} Step {number} · {act} · {role} ({name}) · {when}"),
+    "trail.line_unnumbered": ("{mark} {act} · {role} ({name}) · {when}", "{mark} {act} · {role} ({name}) · {when}"),
     "trail.channels": ("Media: {channels}", "Media: {channels}"),
     "trail.version": ("Versi {version}: {changed} diubah", "Version {version}: {changed} changed"),
     "trail.evidence": ("🔗 Bukti publikasi:", "🔗 Publication evidence:"),
