@@ -89,9 +89,9 @@ class Archive:
         files = _materials(versions)
         entries = {name: self.files.get(sha) for name, sha in files.items()}
         for version, content in versions:
-            caption = content.caption.encode()
-            name = f"caption-v{version}.txt"
-            entries[name], files[name] = caption, hashlib.sha256(caption).hexdigest()
+            for name, text in _texts(version, content):
+                data = text.encode()
+                entries[name], files[name] = data, hashlib.sha256(data).hexdigest()
         record = self._record(state, events)
         pdf = await asyncio.to_thread(self._pdf, state, events)
         manifest = self._manifest(state, versions, events, deliveries, files, entries, record)
@@ -196,7 +196,8 @@ class Archive:
 
 
 def _materials(versions: list[tuple[int, Content]]) -> dict[str, str]:
-    """Archive path -> sha256 of every file in every version, originals and stamped copies."""
+    """Archive path -> sha256 of every file in every version, originals and stamped copies,
+    and the documents steps handed in (a PDF)."""
     files: dict[str, str] = {}
     for version, content in versions:
         for i, media in enumerate(content.media, start=1):
@@ -204,7 +205,24 @@ def _materials(versions: list[tuple[int, Content]]) -> dict[str, str]:
             files[f"media/v{version}-{i}.{ext}"] = media.sha256
             if media.stamped_sha256:
                 files[f"media/v{version}-{i}-footer.{ext}"] = media.stamped_sha256
+        for i, document in enumerate(content.documents, start=1):
+            files[f"documents/v{version}-{i}-{_safe(document.filename or 'dokumen')}"] = document.sha256
     return files
+
+
+def _texts(version: int, content: Content) -> list[tuple[str, str]]:
+    """The texts of a version as files: the client's caption, and the text a step wrote (the
+    final text and the published result are archived, as BKK's SOP asks)."""
+    texts = [(f"caption-v{version}.txt", content.caption)]
+    if content.text:
+        texts.append((f"text-v{version}.txt", content.text))
+    return texts
+
+
+def _safe(name: str) -> str:
+    """A file name fit for a zip entry: no folders, nothing but plain characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in base) or "dokumen"
 
 
 def _delta(seconds: int | None) -> timedelta | None:
