@@ -680,6 +680,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "You receive publications for: {audiences}. Change with /langganan, stop with /berhenti.",
     ),
     "line.attachment": ("📎 {name}: {url}", "📎 {name}: {url}"),
+    "card.continued": ("(lanjutan)", "(continued)"),
     "line.attachment_unavailable": (
         "📎 {name} tidak bisa dikirim lewat LINE; minta lewat Telegram atau kepada admin.",
         "📎 {name} cannot be sent on LINE; get it on Telegram or from the admin.",

@@ -27,6 +27,8 @@ class Person:
     name: str
 
     async def sees(self, *needles: str) -> str: ...
+    def transcript(self) -> str: ...
+    def buttons(self) -> list[str]: ...
     async def answered(self, text: str) -> None: ...
     async def tap(self, label: str) -> None: ...
     async def say(self, text: str) -> None: ...
@@ -43,6 +45,14 @@ class OnTelegram(Person):
     async def sees(self, *needles: str) -> str:
         return bot_world.text_of(await bot_world.expect(self.user, *needles, timeout=TIMEOUT))
 
+    def transcript(self) -> str:
+        """Everything the bot said in this chat, in order."""
+        return "\n".join(bot_world.text_of(m) for m in self.user.messages)
+
+    def buttons(self) -> list[str]:
+        """The buttons of the bot's last message."""
+        return bot_world.buttons_of(self.user.messages[-1])
+
     async def answered(self, text: str) -> None:
         """The last tap's popup says `text`."""
         answers = self.user.server.callback_answers
@@ -51,9 +61,12 @@ class OnTelegram(Person):
             timeout=TIMEOUT, what=f"the popup {text!r}")
 
     async def tap(self, label: str) -> None:
-        """The button in the newest message that shows it (a decided card shows none)."""
-        message = next((m for m in reversed(self.user.messages) if label in bot_world.buttons_of(m)), None)
-        assert message is not None, f"{self.name} has no button {label!r}"
+        """The button in the newest message that shows it (a decided card shows none); a
+        long card's last message, which carries its buttons, may still be on its way."""
+        def shown() -> dict | None:
+            return next((m for m in reversed(self.user.messages) if label in bot_world.buttons_of(m)), None)
+
+        message = await self.user.server.wait_for(shown, timeout=TIMEOUT, what=f"{self.name}'s {label!r}")
         self.last_query = await self.user.tap(message, label)
 
     async def say(self, text: str) -> None:
@@ -74,11 +87,21 @@ class OnLine(Person):
     async def sees(self, *needles: str) -> str:
         return line_world.text_of(await line_world.expect(self.user, *needles, timeout=TIMEOUT))
 
+    def transcript(self) -> str:
+        return "\n".join(line_world.text_of(m) for m in self.user.messages)
+
+    def buttons(self) -> list[str]:
+        return line_world.labels(self.user.messages[-1])
+
     async def answered(self, text: str) -> None:
         """LINE has no popups: what a tap answers comes as a message."""
         await self.sees(text)
 
     async def tap(self, label: str) -> None:
+        def shown() -> bool:
+            return any(label in line_world.labels(m) for m in self.user.messages)
+
+        await self.user.server.wait_for(shown, timeout=TIMEOUT, what=f"{self.name}'s {label!r}")
         await self.user.tap(label)
 
     async def say(self, text: str) -> None:
@@ -146,16 +169,20 @@ ANSWERS = {
 }
 
 
-async def submit(client: Person, slot: str = "18.00-22.00") -> str:
-    """/ajukan and an answer to each question the flow asks; the request's code."""
+async def submit(client: Person, slot: str = "18.00-22.00", caption: tuple[str, ...] = ()) -> str:
+    """/ajukan and an answer to each question the flow asks; the request's code. A caption
+    given in parts is sent as Telegram sends a long paste: message after message."""
     await client.say("/ajukan")
     while True:
         text = await client.sees()
         typed = next((answer for question, answer in ANSWERS.items() if question in text), None)
         if "Ringkasan permohonan" in text:
-            await client.tap("✅ Kirim")
+            await client.tap("✅ Kirim")  # on the summary's last message, however long it is
             break
-        if typed is not None:
+        if caption and "Tulis caption" in text:
+            for part in caption:
+                await client.say(part)
+        elif typed is not None:
             await client.say(typed)
         elif "Kirim poster/video bila ada" in text:  # the office makes the poster
             await client.tap("Lanjut ➡️")

@@ -77,8 +77,8 @@ def test_a_card_too_long_for_one_bubble_sends_its_start_first_and_loses_no_word(
     assert [m["type"] for m in sent[:-1]] == ["text"] * (len(sent) - 1) and sent[-1]["type"] == "flex"
     assert all(len(m["text"]) <= 5000 for m in sent[:-1])
     bubble_texts = [c["text"] for c in sent[-1]["contents"]["body"]["contents"]]
-    assert bubble_texts[0] == header, "the card keeps its code and step above the buttons"
-    everything = "\n".join([m["text"] for m in sent[:-1]] + bubble_texts)
+    assert bubble_texts[0] == f"{header} (lanjutan)", "the card keeps its code above the buttons"
+    everything = "\n".join([m["text"] for m in sent[:-1]] + bubble_texts[1:])
     for paragraph in paragraphs:
         assert paragraph in everything, "split between paragraphs, never inside one"
     assert len(json.dumps(sent[-1])) < 30_000

@@ -79,7 +79,7 @@ def messages(reply: Reply, urls: MediaUrls, lang: str = "id") -> list[Message]:
     if durable(reply):
         image = next((m for m in reply.media if m.kind == "image"), None)
         out += [_media(m, urls) for m in reply.media if m is not image]
-        before, shown = _card_parts(reply.text)
+        before, shown = _card_parts(reply.text, lang)
         out += [TextMessage(text=part) for part in before]
         out.append(_bubble(reply, urls, image, shown))
     else:
@@ -95,16 +95,18 @@ def messages(reply: Reply, urls: MediaUrls, lang: str = "id") -> list[Message]:
     return [m for m in out if m is not None]
 
 
-def _card_parts(text: str) -> tuple[list[str], str]:
+def _card_parts(text: str, lang: str) -> tuple[list[str], str]:
     """(messages before the card, the card's own text). A card too long for one bubble keeps
-    its first line (the code and the step) and its last part; the rest goes before it."""
+    its first line (the code and the step), marked as continued, and its last part; the rest
+    goes before it."""
     if utf16_len(text) <= CARD_TEXT_LIMIT:
         return [], text
     head, _, body = text.partition("\n")
-    parts = split_text(body, CARD_TEXT_LIMIT - utf16_len(head) - 2)
+    continued = f"{head} {t('card.continued', lang)}"
+    parts = split_text(body, CARD_TEXT_LIMIT - utf16_len(continued) - 2)
     before = [f"{head}\n{parts[0]}", *parts[1:-1]]
     joined = [p for chunk in before for p in split_text(chunk, TEXT_LIMIT)]
-    return joined, f"{head}\n\n{parts[-1]}"
+    return joined, f"{continued}\n\n{parts[-1]}"
 
 
 def durable(reply: Reply) -> bool:
