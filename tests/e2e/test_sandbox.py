@@ -204,7 +204,7 @@ def submit_as_client(page: Page) -> str:
     expect(page.locator("#reply-keyboard")).to_be_hidden()  # a one-time keyboard, used
     bot_says(page, "6. Tanggal publikasi")
     send(page, in_a_week())
-    notes = bot_says(page, "8. Catatan khusus")
+    notes = bot_says(page, "7. Catatan khusus")  # unej asks no slot: 6 is followed by 7
     tap(page, notes, "Tidak ada")
     summary = bot_says(page, "Ringkasan permohonan", "Sari / +6281234567890")
     expect(summary.locator("img.photo")).to_be_visible()
@@ -258,6 +258,8 @@ def test_a_whole_unej_request_played_through_the_page(sandbox, browser):
     # 2. pemilihan_media: Kepala BPKH picks the media; each tap edits the same card in place
     open_chat(page, "kepala_bpkh", "Wati")
     card = bot_says(page, code, "Langkah 2 dari 7")
+    expect(card).to_contain_text("Disposisi dari Wakil Rektor III (Budi)")  # the sheet travels
+    expect(card).to_contain_text("Mohon ditindaklanjuti segera")
     assert buttons(card) == ["⬜ telegram", "⬜ instagram", "⬜ website", "⬜ youtube",
                              "💾 Simpan pilihan kanal"]
     count = bot_messages(page)
@@ -300,6 +302,9 @@ def test_a_whole_unej_request_played_through_the_page(sandbox, browser):
     open_chat(page, "petugas", "Putri")
     card = pinned(page, bot_says(page, code, "Langkah 6 dari 7"))
     assert buttons(card)[-2:] == ["📢 Sebarkan sekarang", "🕒 Jadwalkan sesuai permintaan"]
+    expect(card).to_contain_text("Instruksi dari Wakil Koordinator Humas (Rudi)")
+    expect(card).to_contain_text("Publikasikan hari ini")
+    expect(card).to_contain_text("Belum ada audiens dipilih: Sebarkan mengirim ke SEMUA audiens")
     tap(page, card, "⬜ mahasiswa")
     popup(page, "Audiens: mahasiswa")
     expect(card.locator('button[data-tap="☑️ mahasiswa"]')).to_be_visible()

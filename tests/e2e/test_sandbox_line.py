@@ -70,7 +70,7 @@ def test_a_line_client_submits_through_the_page_and_a_telegram_holder_gets_the_c
     picked = (datetime.now(ZoneInfo("Asia/Jakarta")) + timedelta(days=7)).date()
     page.locator('#reply-keyboard input[type="date"]').fill(picked.isoformat())
     expect(page.locator("#messages .msg.mine .text").last).to_have_text(picked.isoformat())
-    bot_says(page, "8. Catatan khusus")
+    bot_says(page, "7. Catatan khusus")  # unej asks no slot
     chip(page, "Tidak ada").click()
     bot_says(page, "Ringkasan permohonan", "Ayu / +6281234567891")
     poster = page.locator("#messages .msg:not(.mine) img.photo").last  # the poster, from line_public_url
