@@ -164,12 +164,12 @@ class Approvals:
         return self.app.settings.line_access_token is not None
 
     async def card(
-        self, request: str | Dossier, lang: str, selected: list[str] | None = None, with_buttons: bool = True
+        self, request: str | Dossier, lang: str, selected: list[str] | None = None, with_buttons: bool = True,
+        reach: dict[str, Reach] | None = None,
     ) -> Reply:
         """The card of a request (its code, or its dossier already read) at its current step."""
         dossier = request if isinstance(request, Dossier) else await self.app.requests.dossier(request)
-        reach = None
-        if self.flow.step(dossier.state.step_id).kind == Kind.PUBLISH:
+        if reach is None and self.flow.step(dossier.state.step_id).kind == Kind.PUBLISH:
             reach = await self._reach(selected or [])
         return cards.step_card(self.flow, dossier, lang, self.app.settings.zone, selected, with_buttons,
                                self._line_followers, reach)
@@ -310,10 +310,14 @@ class Approvals:
             chosen = [a for a in chosen if a != name] if name in chosen else [*chosen, name]
             async with self.app.db.transaction() as tx:
                 await Repos(tx).pending.set(person_id, "audiences", {"code": button.code, "chosen": chosen})
-            edit = await self.card(button.code, lang, selected=chosen)
+            reach = await self._reach(chosen)
+            edit = await self.card(button.code, lang, selected=chosen, reach=reach)
             names = [t("btn.line_followers", lang) if a == cards.LINE_FOLLOWERS else a for a in chosen]
-            shown = ", ".join(names)
-            return TapResult(t("publish.audiences", lang, audiences=shown or "-"), edit=edit)
+            shown = ", ".join(names) or t("publish.none_chosen", lang)
+            # the popup (LINE's message) says what the press would reach now
+            press = cards.reach_text(reach["chosen"], lang)
+            popup = t("publish.audiences", lang, audiences=shown, reach=press)
+            return TapResult(popup, edit=edit)
         if button.arg not in ("now", "sched"):
             return TapResult(t("tap.unknown", lang))
         at = self.app.publishing.schedule_time(state) if button.arg == "sched" else None

@@ -238,6 +238,40 @@ def long_caption_flow(folder: Path) -> Path:
     return folder
 
 
+async def test_with_no_audience_ticked_the_card_says_all_and_everyone_gets_it(world: World):
+    """Today's trap: "Sebarkan sekarang" with nothing ticked reached the channel only and
+    reported 1/1 while every subscriber was skipped. The card counts before the press."""
+    server, petugas = world.server, world["petugas"]
+    everything = await register_channel(world, -1001002, "Humas Resmi")  # no audience: all
+    rina = await add_subscriber(world, 6001, "Rina", "mahasiswa")
+    umi = await add_subscriber(world, 6004, "Umi", "umum")
+    code = await submit(world)
+    card = await approve_to_publish(world, code)
+    assert "• mahasiswa: 1 kanal, 0 grup, 1 orang" in text_of(card)
+    assert "• dosen: 1 kanal, 0 grup, 0 orang" in text_of(card)
+    assert "Belum ada audiens dipilih: Sebarkan mengirim ke SEMUA audiens → 1 kanal, 0 grup, 2 orang." \
+        in text_of(card)
+
+    query = await petugas.tap(card, "⬜ mahasiswa")
+    await server.wait_for(lambda: query in server.callback_answers)
+    assert server.callback_answers[query]["text"] == "Audiens: mahasiswa → 1 kanal, 0 grup, 1 orang"
+    chosen = "Dipilih: mahasiswa → 1 kanal, 0 grup, 1 orang."
+    await server.wait_for(lambda: chosen in text_of(current(petugas, card)))
+    query = await petugas.tap(current(petugas, card), "☑️ mahasiswa")  # changed her mind: none again
+    await server.wait_for(lambda: query in server.callback_answers)
+    assert server.callback_answers[query]["text"] == (
+        "Audiens: belum dipilih, jadi semua → 1 kanal, 0 grup, 2 orang")
+
+    before = Counter(server.delivered)
+    await petugas.tap(current(petugas, card), "📢 Sebarkan sekarang")
+    await expect(petugas, f"{code}: penyebaran ke 3 penerima dimulai",
+                 "SEMUA: mahasiswa, dosen, tendik, umum")
+    report = await final_report(world, code)
+    assert f"Laporan penyebaran {code}: 3/3 terkirim" in text_of(report)
+    for recipient in (everything, rina, umi):
+        assert len(new_messages(server, recipient.id, before)) == 1, recipient
+
+
 async def test_long_caption_goes_as_poster_then_text_once_within_telegram_limits(
     telegram_server, tmp_path, clock
 ):

@@ -14,6 +14,7 @@ from bot.app import App
 from bot.chat import callbacks
 from bot.chat.approvals import Approvals
 from bot.chat.callbacks import StepButton
+from bot.chat.intake import Intake, Who
 from bot.domain.engine import Act, Action
 from bot.domain.request import Contact, Content, MediaRef
 from bot.services.archive import Archive
@@ -135,3 +136,38 @@ async def test_the_dossier_takes_the_same_few_queries_however_long_the_history(b
     long = await app.requests.dossier(code)
     assert len(long.entries) > len(short.entries) + 10
     assert len(queries) == first == 3, queries
+
+
+async def test_a_held_text_is_saved_with_its_button_and_a_held_caption_with_lanjut(bkk):
+    app, people = bkk
+    approvals = Approvals(app)
+    code = await submitted(app, people["client"])
+    await app.requests._do(code, Act.INSTRUCT, people["tim_ppid"], "telegram", note="-")
+    state = await app.requests.get(code)
+    writer = people["pranata_humas"]
+    await approvals.on_tap(writer, "id", tap(app, state, Act.UPLOAD), "telegram")
+    whole = ("Berita lengkap. " * 300).strip()  # 4,799 characters: Telegram would split it
+    held = await approvals.on_text(writer, "id", whole, "telegram")
+    [[save]] = held.replies[0].buttons
+    assert save.label == "💾 Simpan tulisan"
+    saved = await approvals.on_tap(writer, "id", save.data, "telegram")
+    assert saved.decided is not None
+    assert (await app.requests.get(code)).content.text == whole
+
+    intake = Intake(app)
+    who = Who(people["client"], "id", "telegram")
+    await intake.begin(who)
+    for answer in ("Judul", "Organisasi"):
+        await intake.on_text(who, answer)
+    await intake.on_file(who, poster_bytes(1080, 1080), "poster.jpg", "image/jpeg")
+    await intake.on_button(who, "next", "")
+    caption = ("Caption panjang sekali. " * 170).strip()  # 4,079 characters
+    part = await intake.on_text(who, caption)
+    assert "Caption bagian 1 diterima (4079 karakter)" in part[0].text
+    refused = await intake.on_button(who, "part", "")  # Lanjut: the whole caption, over BKK's limit
+    assert refused[0].text.startswith("Caption 4079 karakter, melebihi batas telegram (1024)")
+    assert refused[1].text.startswith("4. Tulis caption"), "asked again, the held part dropped"
+    asked = await intake.on_text(who, "Caption pendek.")
+    assert asked[0].text.startswith("5. Contact person")
+    draft = await intake._load(who.person_id)
+    assert draft.data["caption"] == "Caption pendek." and "caption_part" not in draft.data
