@@ -27,13 +27,14 @@ def holder_note(app: App, held: set[str], lang: str) -> Reply:
     the monthly report where their role is the one the flow names; the commands for them."""
     flow = app.flow
     steps = flow.request_steps
-    items = [t("start.holder_card", lang, number=number, total=len(steps), step=step.name.get(lang),
+    items = [t("start.holder_card", lang, number=flow.row(step.id)[0], total=flow.row(step.id)[1],
+               step=step.name.get(lang),
                timing=t("start.holder_timing", lang, standard=format_duration(step.standard, lang))
                if step.standard else "")
-             for number, step in enumerate(steps, start=1) if step.role in held]
+             for step in steps if step.role in held]  # numbered as the cards number them
     if items:
         items.append(t("start.holder_reminders", lang, share=round(flow.reminder_share * 100)))
-    below = [str(number) for number, s in enumerate(steps, start=1)
+    below = [str(flow.row(s.id)[0]) for s in steps
              if s.standard and flow.escalation_role(s, ADMIN) in held]  # whose lateness reaches them
     if below:
         items.append(t("start.holder_escalations", lang, steps=", ".join(below)))

@@ -153,8 +153,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "start.holder_admin": ("Admin", "Admin"),
     "start.holder_card": (
-        "• kartu permohonan untuk ditindaklanjuti, dengan tombolnya, di langkah {number}/{total} {step}{timing}",
-        "• a request's card to act on, with its buttons, at step {number}/{total} {step}{timing}",
+        "• kartu permohonan untuk ditindaklanjuti, dengan tombolnya, di langkah {number} dari {total}: "
+        "{step}{timing}",
+        "• a request's card to act on, with its buttons, at step {number} of {total}: {step}{timing}",
     ),
     "start.holder_timing": (" (standar waktu {standard})", " (time standard {standard})"),
     "start.holder_reminders": (

@@ -127,9 +127,11 @@ class RequestServices:
         return await self._do(code, Act.ARCHIVE, person_id, channel)
 
     async def upload(
-        self, code: str, person_id: int, media: list[MediaRef], note: str = "", channel: str = ""
+        self, code: str, person_id: int, media: list[MediaRef], note: str = "", channel: str = "",
+        text: str | None = None,
     ) -> Outcome:
-        return await self._do(code, Act.UPLOAD, person_id, channel, note=note, media=tuple(media))
+        """What the step produces: a poster or video, or (BKK's writing) a text."""
+        return await self._do(code, Act.UPLOAD, person_id, channel, note=note, media=tuple(media), text=text)
 
     async def _do(self, code: str, act: Act, person_id: int, channel: str, **extra) -> Outcome:
         """An action on the step the request is at now (for callers that name no step)."""

@@ -371,5 +371,5 @@ async def test_a_role_holder_on_line_hears_the_roles_on_follow_and_start(line_wo
     await budi.say("start")
     await expect(budi, "Selamat datang")
     note = text_of(await budi.next_message())
-    assert "di langkah 1/5 Koordinator memeriksa permohonan (standar waktu 2 jam)" in note
+    assert "di langkah 1 dari 5: Koordinator memeriksa permohonan (standar waktu 2 jam)" in note
     assert "/antrian: permohonan yang menunggu tindakan Anda" in note

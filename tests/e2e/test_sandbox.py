@@ -226,7 +226,8 @@ def test_a_whole_unej_request_played_through_the_page(sandbox, browser):
     expect(page.locator("#messages .msg")).to_have_count(0)
     expect(page.locator("#composer")).to_be_hidden()
     open_chat(page, "wakil_rektor_3", "Budi")  # a holder's /start said what will reach them
-    bot_says(page, "memegang peran Wakil Rektor III", "langkah 1/7 Wakil Rektor III menerima", "/antrian")
+    bot_says(page, "memegang peran Wakil Rektor III", "langkah 1 dari 7: Wakil Rektor III menerima",
+             "/antrian")
     open_chat(page, "subscriber1", "Rina")
     bot_says(page, "Pilihan saat ini: mahasiswa")
     expect(page.locator("#sop-body")).to_contain_text("Belum ada permohonan")

@@ -271,18 +271,19 @@ async def test_start_tells_a_role_holder_the_roles_and_what_reaches_them(world: 
         await expect(holder, "Selamat datang di layanan publikasi Humas")  # the greeting comes first
         notes[name] = text_of(await holder.next_message())
     assert notes["koordinator"].startswith("Anda memegang peran Koordinator. Yang akan sampai kepada Anda")
-    assert ("kartu permohonan untuk ditindaklanjuti, dengan tombolnya, di langkah 1/5 Koordinator memeriksa "
-            "permohonan (standar waktu 2 jam)") in notes["koordinator"]
+    assert ("kartu permohonan untuk ditindaklanjuti, dengan tombolnya, di langkah 1 dari 5: "
+            "Koordinator memeriksa permohonan (standar waktu 2 jam)") in notes["koordinator"]
     assert "pengingat saat 75% standar waktu berlalu" in notes["koordinator"]
     assert "/antrian: permohonan yang menunggu tindakan Anda" in notes["koordinator"]
-    for absent in ("/laporan", "/daftarkan", "langkah 2/5"):
+    for absent in ("/laporan", "/daftarkan", "langkah 2 dari 5"):
         assert absent not in notes["koordinator"]
     # lateness goes to the role above: the wakil koordinator's (step 2) to the koordinator
     assert "melewati batas waktu di langkah 2 (peran di bawah Anda)" in notes["koordinator"]
-    assert "langkah 3/5 Direktur menyetujui publikasi (standar waktu 1 hari)" in notes["direktur"]
+    assert "langkah 3 dari 5: Direktur menyetujui publikasi (standar waktu 1 hari)" in notes["direktur"]
     assert "melewati batas waktu di langkah 1 (peran di bawah Anda)" in notes["direktur"]
     assert "laporan monev setiap awal bulan" in notes["direktur"] and "/laporan" in notes["direktur"]
-    assert "langkah 4/5 Petugas mempublikasikan" in notes["petugas"] and "langkah 5/5" in notes["petugas"]
+    assert "langkah 4 dari 5: Petugas mempublikasikan" in notes["petugas"]
+    assert "langkah 5 dari 5" in notes["petugas"]
     assert "/daftarkan di grup atau kanal" in notes["petugas"]
 
     await client.send("/start")  # a client holds no role: the greeting alone

@@ -72,3 +72,15 @@ async def test_a_disposition_asks_for_a_disposition_note(unej, clock):
     result = await Approvals(unej).on_tap(rector, "id", tap, "telegram")
     assert result.replies[0].text.startswith(f"Tulis catatan disposisi untuk {state.code}")
     assert "didisposisikan" not in result.replies[0].text
+
+
+async def test_a_holders_welcome_numbers_steps_as_the_sop_rows(settings, clock):
+    from bot.chat.welcome import holder_note
+
+    app = await App.open(settings.model_copy(update={"flow": "ub-fisip"}), clock=clock)
+    try:
+        note = holder_note(app, {"staf_kehumasan"}, "id").text
+    finally:
+        await app.close()
+    assert "di langkah 2 dari 11: Staf Kehumasan membuat konsep konten" in note
+    assert "1 dari" not in note, "row 1 is the procedure's own, not a request's step"
