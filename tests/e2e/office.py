@@ -27,6 +27,7 @@ class Person:
     name: str
 
     async def sees(self, *needles: str) -> str: ...
+    async def has_seen(self, *needles: str) -> None: ...
     def transcript(self) -> str: ...
     def buttons(self) -> list[str]: ...
     async def answered(self, text: str) -> None: ...
@@ -48,6 +49,14 @@ class OnTelegram(Person):
     def transcript(self) -> str:
         """Everything the bot said in this chat, in order."""
         return "\n".join(bot_world.text_of(m) for m in self.user.messages)
+
+    async def has_seen(self, *needles: str) -> None:
+        """A message with every needle, before or after the ones `sees` went past (a notice
+        may overtake the reply to the tap that caused it)."""
+        def found() -> bool:
+            return any(all(n in bot_world.text_of(m) for n in needles) for m in self.user.messages)
+
+        await self.user.server.wait_for(found, timeout=TIMEOUT, what=f"{needles} for {self.name}")
 
     def buttons(self) -> list[str]:
         """The buttons of the bot's last message."""
@@ -89,6 +98,12 @@ class OnLine(Person):
 
     def transcript(self) -> str:
         return "\n".join(line_world.text_of(m) for m in self.user.messages)
+
+    async def has_seen(self, *needles: str) -> None:
+        def found() -> bool:
+            return any(all(n in line_world.text_of(m) for n in needles) for m in self.user.messages)
+
+        await self.user.server.wait_for(found, timeout=TIMEOUT, what=f"{needles} for {self.name}")
 
     def buttons(self) -> list[str]:
         return line_world.labels(self.user.messages[-1])

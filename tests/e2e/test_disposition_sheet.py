@@ -289,7 +289,7 @@ async def test_ismki_the_reason_of_the_quality_control_no_reaches_the_client(
         client = await ismki.join("client", "Sari", "line")  # A.1: confirmation by private LINE chat
         await ismki.join("ict", "Ilham", platform, "ict", telegram_id=2001)
         code = await submit(client)
-        await client.sees(code, "Langkah 2 dari 4")
+        await client.has_seen(code, "Langkah 2 dari 4")  # the card may come before the receipt
         ismki.later()
         await client.tap("✅ Konfirmasi")
 

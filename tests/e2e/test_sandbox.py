@@ -307,7 +307,7 @@ def test_a_whole_unej_request_played_through_the_page(sandbox, browser):
     expect(card).to_contain_text("Publikasikan hari ini")
     expect(card).to_contain_text("Belum ada audiens dipilih: Sebarkan mengirim ke SEMUA audiens")
     tap(page, card, "⬜ mahasiswa")
-    popup(page, "Audiens: mahasiswa → ")
+    popup(page, "Audiens: mahasiswa → 1 kanal, 0 grup, 1 orang")
     expect(card.locator('button[data-tap="☑️ mahasiswa"]')).to_be_visible()
     tap(page, card, "📢 Sebarkan sekarang")
     popup(page, "Tercatat: Dipublikasikan")

@@ -116,4 +116,4 @@ async def test_a_poster_replaced_by_an_edit_is_explained_and_the_received_one_ke
     await client.next_message()  # the poster question again, with Lanjut
     await client.tap(received, "Lanjut ➡️")
     summary = await intake_from(world, "caption", await expect(client, QUESTION["caption"]))
-    assert "image 1080×1350" in text_of(summary)
+    assert "gambar 1080×1350" in text_of(summary)
