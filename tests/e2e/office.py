@@ -15,6 +15,7 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.emulator.line import LineEmulator, LineUser, make_user_id
 from bot.emulator.telegram import SimUser, TelegramEmulator
+from bot.runner import Platforms
 from tests.e2e import bot_world, line_world
 from tests.e2e.line_world import line_settings, running_line_bot
 
@@ -134,6 +135,7 @@ class Office:
     app: App
     telegram: TelegramEmulator
     line: LineEmulator
+    platforms: Platforms
     people: dict[str, Person] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Person:
@@ -169,8 +171,8 @@ class Office:
 async def office(flow: str, telegram: TelegramEmulator, line: LineEmulator, tmp_path,
                  clock: ManualClock) -> AsyncIterator[Office]:
     settings = line_settings(line, tmp_path, flow=flow, telegram=telegram)
-    async with running_line_bot(settings, clock, line) as (app, _):
-        yield Office(app, telegram, line)
+    async with running_line_bot(settings, clock, line) as (app, platforms):
+        yield Office(app, telegram, line, platforms)
 
 
 # The intake, whatever the flow asks --------------------------------------------------------

@@ -4,14 +4,19 @@ and on LINE, end to end through the real bot and the two emulators."""
 
 from __future__ import annotations
 
+import asyncio
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from storage.repositories import Repos
 from tests.e2e import bot_world
 from tests.e2e.line_fixtures import line_server as line_server  # noqa: F401 - the fixture
 from tests.e2e.office import Office, before, docx, office, submit
 from tests.e2e.telegram_fixtures import telegram_server as telegram_server  # noqa: F401
 
 PLATFORMS = ["telegram", "line"]
+WIB = ZoneInfo("Asia/Jakarta")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -117,6 +122,7 @@ async def test_rspon_the_direksi_reason_reaches_the_editors_first(
         assert before(card, "Disposisi dari Sub Koordinator", "Subjek:")
         assert before(card, "Rapikan tipografi dan tambahkan jadwal layanan", "Subjek:")
         rspon.later()
+        await notices_recorded(rspon, code)
         await upload_poster(rspon["humas"], code, 1200)
         await rspon["humas"].sees("Hasil diunggah oleh Tia")
 
@@ -142,10 +148,31 @@ async def test_rspon_the_direksi_reason_reaches_the_editors_first(
 
         # round 2 of row 4: Tia uploads again; her round-1 card keeps saying round 1
         rspon.later(20)
+        second_round = rspon.app.clock.now().astimezone(WIB).strftime("%d-%m-%Y %H.%M")
+        await notices_recorded(rspon, code)  # the card is in the chat; its row may not say so yet
         await upload_poster(rspon["humas"], code, 1100)
         await rspon["sub"].sees(code, "Langkah 5 dari 8", "Versi 4")
         if platform == "telegram":
             await assert_rounds_kept(rspon, code)
+        else:  # LINE cannot edit: who decided comes as a message, for this round's card only
+            await rspon["humas"].has_seen(f"📋 {code}", "Hasil diunggah oleh Tia", second_round)
+            await rspon.platforms.line.wait_idle()  # the upload's handling, edits included, is over
+            decided = [t for t in rspon["humas"].transcript().split("\n") if t.startswith(f"📋 {code}: ")]
+            assert len(decided) == 2, "one per round: round 2's upload said nothing to round 1's card"
+
+
+async def notices_recorded(place: Office, code: str) -> None:
+    """Every notice of the request marked sent: a prompt is edited once decided only when its
+    row says where it went (a holder who acts within milliseconds of the card is not this test)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while True:
+        async with place.app.db.reading() as tx:
+            rows = await Repos(tx).outbox.for_request(await Repos(tx).requests.id_of(code), "notice")
+        if all(row["status"] != "pending" for row in rows):
+            return
+        assert loop.time() < deadline, "notices still pending"
+        await asyncio.sleep(0.05)  # polling the database: nothing to wait on instead
 
 
 async def assert_rounds_kept(rspon: Office, code: str) -> None:
@@ -205,6 +232,7 @@ async def test_ub_the_coordinators_reason_reaches_the_staff(
 
 BKK = {"client": ("Subbag Umum", None), "ppid": ("Pandu", "tim_ppid"), "pranata": ("Rina", "pranata_humas"),
        "kepala": ("dr. Hadi", "kepala_balai")}
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 ARTICLE = ("Palembang (26/11) - BKK Kelas I Palembang menggelar vaksinasi bagi calon jemaah umrah.",
            "Kegiatan berlangsung di kantor BKK, diikuti 120 peserta.")
 
@@ -256,9 +284,15 @@ async def test_bkk_the_article_the_reasons_and_the_assignment_reach_the_next_off
         card = await bkk["ppid"].sees(code, "Langkah 4 dari 9", "Judul kurang tegas")
         assert before(card, "Dikembalikan (TIDAK) oleh Kepala Balai (dr. Hadi)", "Subjek:")
         await bkk["ppid"].tap("✅ Setujui")
-        await bkk["ppid"].sees("Kirim hasil koreksi")
-        await bkk["ppid"].say("-")
-        await bkk["kepala"].sees(code, "Langkah 5 dari 9")
+        await bkk["ppid"].sees("Kirim hasil koreksi", "dokumen PDF")
+        await bkk["ppid"].send_file(PDF, "berita-final.pdf", "application/pdf")  # kept as it is
+        card = await bkk["kepala"].sees(code, "Langkah 5 dari 9", "Dokumen: berita-final.pdf")
+        assert "Kegiatan vaksinasi berlangsung" in card, "the text stays beside the document"
+        await bkk["kepala"].has_seen(platform_document(platform, "berita-final.pdf"))
+        if platform == "telegram":
+            sent = [m["document"] for m in bkk["kepala"].user.messages if "document" in m]
+            assert [d["file_name"] for d in sent] == ["berita-final.pdf"]
+            assert bkk.telegram.files[sent[0]["file_id"]].data == PDF
         await bkk["kepala"].tap("✅ Setujui")
         await bkk["kepala"].sees(code, "Langkah 6 dari 9")
         await bkk["kepala"].tap("📨 Instruksikan")
@@ -278,6 +312,12 @@ async def test_bkk_the_article_the_reasons_and_the_assignment_reach_the_next_off
         await bkk["ppid"].sees("Kirim tautan postingan website")
         request = await bkk.app.requests.get(code)
         assert request.content.text == final, "the corrected article travels with the request"
+
+
+def platform_document(platform: str, name: str) -> str:
+    """How a document shows in the chat: on LINE a link to it (bots cannot send files there);
+    on Telegram the file itself, whose message has no text (so nothing to look for)."""
+    return f"📎 {name}: https://" if platform == "line" else ""
 
 
 # ISMKI: the client confirms on LINE; ICT's NO reaches the client with its reason ------------
