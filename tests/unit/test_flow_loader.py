@@ -137,3 +137,20 @@ def test_every_shipped_flow_loads(path: Path) -> None:
 
 def test_all_five_sops_are_shipped() -> None:
     assert {"default", "ismki", "rspon", "unej", "ub-fisip", "bkk-palembang"} <= set(available())
+
+
+def test_output_kind_and_post_text_fit_their_steps(tmp_path: Path) -> None:
+    writing = PERIKSA.replace('kind = "approve"', 'kind = "produce"\noutput_kind = "text"')
+    publishing = TERBIT.replace('standard = "1h"', 'standard = "1h"\npost_text = "text"')
+    flow = load_file(write(tmp_path, HEADER + writing + publishing))
+    assert flow.step("periksa").produces == ("text",)
+    assert flow.step("terbit").post_text == "text"
+    message = refused(write(tmp_path, HEADER + PERIKSA + TERBIT.replace(
+        'standard = "1h"', 'standard = "1h"\noutput_kind = ["text"]'), "bad.toml"))
+    assert "terbit" in message and "output_kind only fits" in message
+    message = refused(write(tmp_path, HEADER + PERIKSA.replace(
+        'standard = "15m"', 'standard = "15m"\npost_text = "text"') + TERBIT, "worse.toml"))
+    assert "periksa" in message and "post_text only fits a publish step" in message
+    message = refused(write(tmp_path, HEADER + PERIKSA.replace(
+        'standard = "15m"', 'standard = "15m"\noutput_kind = "poster"') + TERBIT, "worst.toml"))
+    assert "periksa" in message and "output_kind" in message
