@@ -23,7 +23,7 @@ from bot.domain.flow import REQUESTER, Flow, Kind
 from bot.domain.request import RequestState
 from bot.domain.trail import Dossier, Entry
 from bot.i18n import t
-from bot.services.publishing import Reach, post_text_step
+from bot.services.publishing import Reach, post_text_step, posted
 
 MARKS = {
     Act.APPROVE: "✅", Act.REJECT: "❌", Act.RETURN: "↩️", Act.CANCEL: "🚫", Act.DISPOSE: "📨",
@@ -360,10 +360,11 @@ def notice_reply(flow: Flow, state: RequestState, payload: dict, lang: str) -> R
 
 
 def _warnings(flow: Flow, state: RequestState, lang: str) -> list[str]:
-    """Soft problems for the reviewer: poster checks made at intake, caption per channel."""
+    """Soft problems for the reviewer: poster checks made at intake, and the length of the
+    text that will be posted (the caption, or the written text where the flow posts that)."""
     channels = state.content.channels or flow.rules.channels
     found = [w[1] if lang == "en" else w[0] for m in state.content.media for w in m.warnings]
-    found += [issue.message(lang) for issue in check_caption(state.content.caption, channels)]
+    found += [issue.message(lang) for issue in check_caption(posted(flow, state.content).caption, channels)]
     return ["\n".join([t("card.warnings", lang), *(f"• {w}" for w in found)])] if found else []
 
 

@@ -80,6 +80,8 @@ def test_a_version_says_what_changed_and_the_written_text_is_shown_whole():
     assert "📤 Hasil dari JFT/JFU Pranata Humas (Rina), 26-11-2026 10.00 WIB: tulisan, versi 2." in card.text
     assert f"📝 Tulisan (versi 2, {len(article)} karakter):\n{article.strip()}" in card.text
     assert "   Versi 2: Tulisan diubah" in card.text
+    # BKK posts the article: its length is what is checked against Instagram's limit
+    assert "Keterangan terlalu panjang untuk Instagram" in card.text
     assert [b.label for row in card.buttons for b in row] == ["✅ Setujui", "❌ Tolak"]
 
 
