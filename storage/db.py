@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
+from storage import unit as units
 from storage.dialect import Dialect
 from storage.errors import ConstraintError, DatabaseError, ReadOnlyError
 from storage.targets import is_postgres_url
@@ -164,6 +165,10 @@ class Database:
         if listener not in self._on_queued:
             self._on_queued.append(listener)
 
+    def unit(self) -> units.Unit:
+        """`async with db.unit():` one update's unit of work (see storage/unit.py)."""
+        return units.Unit(self)
+
     @asynccontextmanager
     async def writer(self, statements: int | None = None) -> AsyncIterator[Tx]:
         """The writing connection, this block's alone until it ends, with no transaction of its
@@ -174,7 +179,12 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        """Commit everything done inside, or nothing if it raises."""
+        """Commit everything done inside, or nothing if it raises. Inside a unit of work,
+        part of the unit's transaction (a savepoint if it is open already)."""
+        if unit := units.joined(self):
+            async with unit.joined(savepoint=True) as tx:
+                yield tx
+            return
         async with self.writer() as tx:
             await tx.conn.execute(self.dialect.begin, ())
             try:
@@ -188,7 +198,12 @@ class Database:
     @asynccontextmanager
     async def statement(self) -> AsyncIterator[Tx]:
         """For exactly one writing statement, which the database makes atomic by itself: one
-        trip instead of three (no BEGIN and COMMIT)."""
+        trip instead of three (no BEGIN and COMMIT). Inside a unit of work, one statement of
+        the unit's transaction."""
+        if unit := units.joined(self):
+            async with unit.joined(savepoint=False) as tx:
+                yield tx
+            return
         async with self.writer(statements=1) as tx:
             yield tx
         self._committed(tx)
@@ -201,7 +216,11 @@ class Database:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
         """Committed data, without waiting for writers. Each statement sees the latest
-        commit; a block of several may see one land between them."""
+        commit; a block of several may see one land between them. Inside a unit of work
+        whose transaction is open, through that transaction (it sees its own writes)."""
+        if (unit := units.joined(self)) and unit.tx is not None:
+            yield unit.tx
+            return
         async with self.engine.reader() as conn:
             yield Tx(conn)
 

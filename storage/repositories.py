@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.domain.engine import Event
 from bot.domain.request import Content, MediaRef, RequestState, Status, request_code
 from storage.db import Tx, utc_text, utcnow_text
+from storage.inbox_repos import Inbox
 from storage.push_repos import Broadcasts, Subscribers, Targets
 from storage.timer_repos import Timers
 
@@ -420,6 +421,23 @@ class Outbox:
              utc_text(due_at), now, now),
         )
 
+    async def add_many(self, kind: str, rows: list[tuple[int | None, str, dict]], due_at: datetime) -> None:
+        """Queue several messages of one kind, (request id, recipient, payload) each, in one
+        statement; they go out in this order."""
+        if not rows:
+            return
+        now, due = utcnow_text(), utc_text(due_at)
+        params: list = []
+        for request_id, recipient, payload in rows:
+            params += [request_id, kind, recipient, json.dumps(payload), due, now, now]
+        marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+        self.tx.queued = True
+        await self.tx.execute(
+            "INSERT INTO outbox (request_id, kind, recipient, payload, due_at, created_at, updated_at)"
+            f" VALUES {marks}",
+            params,
+        )
+
     async def due(self, now: datetime, kinds: tuple[str, ...], limit: int = 100,
                   prefix: str | None = None) -> list[dict]:
         """Pending rows due by `now`; `prefix` keeps one platform's ("line:")."""
@@ -506,20 +524,6 @@ class Drafts:
         await self.tx.execute("DELETE FROM drafts WHERE person_id = ?", (person_id,))
 
 
-class Seen:
-    def __init__(self, tx: Tx) -> None:
-        self.tx = tx
-
-    async def first_time(self, source: str, event_id: str) -> bool:
-        """Record a platform event; False if it was handled before (a redelivery)."""
-        inserted = await self.tx.all(
-            "INSERT INTO seen_events (source, event_id, seen_at) VALUES (?, ?, ?)"
-            " ON CONFLICT DO NOTHING RETURNING 1",
-            (source, event_id, utcnow_text()),
-        )
-        return bool(inserted)
-
-
 class Pending:
     """What a person's next message answers; one at a time."""
 
@@ -554,7 +558,8 @@ class Repos:
         self.audit = Audit(tx)
         self.outbox = Outbox(tx)
         self.drafts = Drafts(tx)
-        self.seen = Seen(tx)
+        self.inbox = Inbox(tx)
+        self.seen = self.inbox  # what seen_events was: Inbox.first_time
         self.pending = Pending(tx)
         self.targets = Targets(tx)
         self.subscribers = Subscribers(tx)
