@@ -9,9 +9,14 @@ from bot.config import Settings
 from bot.domain.flow import Flow
 from bot.domain.worktime import flow_calendar, read_holidays
 from bot.flows.loader import load_flow
+from bot.services.drafts import Drafts
+from bot.services.inbox import InboxService
+from bot.services.outbox import Outgoing
 from bot.services.people import PeopleServices
 from bot.services.publishing import Publishing
+from bot.services.reporting import MonthlyReports
 from bot.services.requests import RequestServices
+from bot.services.subscriptions import Subscriptions
 from storage.db import Database
 from storage.files import FileStore
 
@@ -26,6 +31,11 @@ class App:
     requests: RequestServices
     people: PeopleServices
     publishing: Publishing
+    drafts: Drafts
+    subscriptions: Subscriptions
+    monthly: MonthlyReports
+    inbox: InboxService  # platform updates in, once each
+    outgoing: Outgoing  # answers out, after the update's transaction commits
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> App:
@@ -39,6 +49,8 @@ class App:
             settings=settings, db=db, flow=flow, files=FileStore(settings.media_folder),
             clock=clock, requests=requests, people=PeopleServices(db, flow),
             publishing=Publishing(db, flow, clock, settings.zone, requests),
+            drafts=Drafts(db), subscriptions=Subscriptions(db, flow.rules.audiences),
+            monthly=MonthlyReports(db), inbox=InboxService(db, clock), outgoing=Outgoing(db, clock),
         )
 
     async def close(self) -> None:

@@ -75,6 +75,13 @@ class People:
         row = await self.tx.one("SELECT * FROM people WHERE id = ?", (person_id,))
         return dict(row) if row else None
 
+    async def languages(self, person_ids: list[int]) -> dict[int, str]:
+        if not person_ids:
+            return {}
+        marks = ", ".join("?" * len(person_ids))
+        rows = await self.tx.all(f"SELECT id, language FROM people WHERE id IN ({marks})", person_ids)
+        return {row["id"]: row["language"] for row in rows}
+
     async def identities(self, person_id: int) -> dict[str, str]:
         rows = await self.tx.all(
             "SELECT platform, external_id FROM identities WHERE person_id = ?", (person_id,)

@@ -153,8 +153,7 @@ class Approvals:
         publish = next(s for s in self.flow.request_steps if s.kind == Kind.PUBLISH)
         if publish.role not in await self.app.people.roles_of(person_id):
             return TapResult(t("refuse.no_role", lang, role=self.flow.role_name(publish.role, lang)))
-        async with self.app.db.transaction() as tx:
-            await Repos(tx).pending.set(person_id, "evidence", {"code": code, "channel": channel_name})
+        await self.app.people.expect_input(person_id, "evidence", {"code": code, "channel": channel_name})
         text = t("publish.ask_link", lang, channel=channel_name, code=code)
         return TapResult(replies=[Reply(text, expect_reply=True)])
 
@@ -308,8 +307,8 @@ class Approvals:
         name = _toggled(button.arg, audiences, self._line_followers)
         if name is not None:
             chosen = [a for a in chosen if a != name] if name in chosen else [*chosen, name]
-            async with self.app.db.transaction() as tx:
-                await Repos(tx).pending.set(person_id, "audiences", {"code": button.code, "chosen": chosen})
+            await self.app.people.expect_input(person_id, "audiences",
+                                               {"code": button.code, "chosen": chosen})
             reach = await self._reach(chosen)
             edit = await self.card(button.code, lang, selected=chosen, reach=reach)
             names = [t("btn.line_followers", lang) if a == cards.LINE_FOLLOWERS else a for a in chosen]
@@ -404,8 +403,7 @@ class Approvals:
 
     async def _hold(self, person_id: int, lang: str, data: dict, held: str) -> TapResult:
         count = data.get("parts", 0) + 1
-        async with self.app.db.transaction() as tx:
-            await Repos(tx).pending.set(person_id, "upload", data | {"part": held, "parts": count})
+        await self.app.people.expect_input(person_id, "upload", data | {"part": held, "parts": count})
         index = [s.id for s in self.flow.request_steps].index(data["step_id"])
         save = StepButton(data["code"], data["version"], index, Act(data["act"]), "save")
         text = t("output.part", lang, count=count, length=len(held))
@@ -432,8 +430,7 @@ class Approvals:
         chosen = (
             [c for c in chosen if c != channel_name] if channel_name in chosen else [*chosen, channel_name]
         )
-        async with self.app.db.transaction() as tx:
-            await Repos(tx).pending.set(person_id, "channels", {"code": button.code, "chosen": chosen})
+        await self.app.people.expect_input(person_id, "channels", {"code": button.code, "chosen": chosen})
         edit = await self.card(button.code, lang, selected=chosen)
         return TapResult(t("tap.toggled", lang, channels=", ".join(chosen) or "-"), edit=edit)
 
@@ -450,16 +447,14 @@ class Approvals:
             "act": button.act.value,
             "step_id": self.flow.request_steps[button.step_index].id,
         }
-        async with self.app.db.transaction() as tx:
-            await Repos(tx).pending.set(person_id, kind, data)
+        await self.app.people.expect_input(person_id, kind, data)
 
     async def _pending(self, person_id: int) -> tuple[str, dict] | None:
         async with self.app.db.reading() as tx:
             return await Repos(tx).pending.get(person_id)
 
     async def _clear(self, person_id: int) -> None:
-        async with self.app.db.transaction() as tx:
-            await Repos(tx).pending.clear(person_id)
+        await self.app.people.clear_input(person_id)
 
 
 def _with(data: dict, output: outputs.Output) -> Action:

@@ -40,34 +40,23 @@ class Audiences:
         if 0 <= index < len(self.names):
             name = self.names[index]
             chosen = [a for a in chosen if a != name] if name in chosen else [*chosen, name]
-        async with self.app.db.transaction() as tx:
-            await Repos(tx).subscribers.subscribe(platform, chat_id, person_id, chosen)
+        await self.app.subscriptions.subscribe(platform, chat_id, person_id, chosen)
         return await self.menu(platform, chat_id, lang)
 
     async def stop(self, platform: str, chat_id: str | int, lang: str) -> Reply:
-        async with self.app.db.transaction() as tx:
-            was = await Repos(tx).subscribers.unsubscribe(platform, chat_id)
+        was = await self.app.subscriptions.stop(platform, chat_id)
         return Reply(t("subscribe.stopped" if was else "subscribe.not_subscribed", lang))
 
     async def follow(self, platform: str, user_id: str | int, person_id: int | None) -> list[str]:
         """A user added the bot (LINE's follow event, an unblock too): they receive push-info,
         for the audiences they chose before if they ever chose some, else for every audience.
         The audiences they now have."""
-        async with self.app.db.transaction() as tx:
-            repos = Repos(tx)
-            current = await repos.subscribers.get(platform, user_id)
-            chosen = [a for a in current["audiences"] if a in self.names] if current else []
-            audiences = chosen or list(self.names)
-            if person_id is None and current:
-                person_id = current["person_id"]
-            await repos.subscribers.subscribe(platform, user_id, person_id, audiences)
-        return audiences
+        return await self.app.subscriptions.follow(platform, user_id, person_id)
 
     async def unfollow(self, platform: str, user_id: str | int) -> bool:
         """A user blocked the bot (LINE's unfollow event): no more push-info. Their choice of
         audiences is kept for a later follow. True if they were subscribed."""
-        async with self.app.db.transaction() as tx:
-            return await Repos(tx).subscribers.unsubscribe(platform, user_id)
+        return await self.app.subscriptions.stop(platform, user_id)
 
     async def register_target(self, platform: str, chat_id: str | int, title: str, kind: str,
                               audiences: list[str], person_id: int | None, lang: str) -> Reply:
@@ -76,8 +65,7 @@ class Audiences:
         if person_id is not None and not await self._may_register(person_id):
             return Reply(t("targets.not_allowed", lang))
         known = [a for a in audiences if a in self.names]
-        async with self.app.db.transaction() as tx:
-            await Repos(tx).targets.add(platform, chat_id, title, kind, known)
+        await self.app.subscriptions.add_target(platform, chat_id, title, kind, known)
         shown = ", ".join(known) or t("targets.all_audiences", lang)
         return Reply(t("targets.registered", lang, title=title, audiences=shown))
 

@@ -80,18 +80,10 @@ class Intake:
         """/batal: the form in progress, and a reason, file or link a tapped button asked for
         (else the next thing typed would still become, say, a rejection reason). The summary's
         Batal button cancels the form only."""
-        async with self.app.db.transaction() as tx:
-            repos = Repos(tx)
-            draft = await repos.drafts.get(who.person_id)
-            pending = await repos.pending.get(who.person_id)
-            asked = asked_inputs and pending is not None and pending[0] in ASKED_INPUTS
-            if asked:
-                await repos.pending.clear(who.person_id)
-            if draft:
-                await repos.drafts.delete(who.person_id)
+        draft, asked = await self.app.drafts.cancel(who.person_id, ASKED_INPUTS if asked_inputs else ())
         replies = []
         if asked:
-            replies.append(Reply(t("intake.cancelled_input", who.lang, code=pending[1].get("code", ""))))
+            replies.append(Reply(t("intake.cancelled_input", who.lang, code=asked[1].get("code", ""))))
         if draft:
             replies.append(Reply(t("intake.cancelled", who.lang)))
         return replies or [Reply(t("intake.nothing", who.lang))]
@@ -310,15 +302,17 @@ class Intake:
     async def _submit(self, who: Who, draft: Draft) -> list[Reply]:
         content = draft.content()
         try:
+            # the draft goes in the transaction that creates the request (or its new version):
+            # a second Kirim, after a crash or not, finds no draft to send again
             if draft.code:
-                outcome = await self.app.requests.resubmit(draft.code, content, who.person_id, who.platform)
+                outcome = await self.app.requests.resubmit(draft.code, content, who.person_id, who.platform,
+                                                           draft_of=who.person_id)
                 state = outcome.state
             else:
-                state = await self.app.requests.submit(who.person_id, content, who.platform)
+                state = await self.app.requests.submit(who.person_id, content, who.platform,
+                                                       draft_of=who.person_id)
         except RuleViolations as error:
             return await self._fix_first(who, draft, error.violations)
-        async with self.app.db.statement() as tx:
-            await Repos(tx).drafts.delete(who.person_id)
         step = self.flow.step(state.step_id)
         if draft.code:
             return [
@@ -370,8 +364,7 @@ class Intake:
         return Draft.from_json(*stored) if stored else None
 
     async def _save(self, who: Who, draft: Draft) -> None:
-        async with self.app.db.statement() as tx:  # one upsert
-            await Repos(tx).drafts.save(who.person_id, who.platform, draft.question, draft.to_json())
+        await self.app.drafts.save(who.person_id, who.platform, draft.question, draft.to_json())
 
     def _today(self) -> date:
         return self.app.clock.now().astimezone(self.app.settings.zone).date()

@@ -7,6 +7,7 @@ action, never an authority.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -37,3 +38,29 @@ class Delivery:
     person_id: int
     reply: Reply
     outbox_id: int | None = None
+
+
+def to_payload(reply: Reply) -> dict:
+    """A Reply as JSON-ready data, to wait in the outbox until it is sent."""
+    data: dict = {"text": reply.text}
+    if reply.buttons:
+        data["buttons"] = [[[b.label, b.data, b.kind] for b in row] for row in reply.buttons]
+    if reply.media:
+        data["media"] = [m.model_dump(mode="json") for m in reply.media]
+    if reply.expect_reply:
+        data["expect_reply"] = True
+    if reply.attachment is not None:
+        name, content = reply.attachment
+        data["attachment"] = [name, base64.b64encode(content).decode()]
+    return data
+
+
+def from_payload(data: dict) -> Reply:
+    attachment = data.get("attachment")
+    return Reply(
+        text=data["text"],
+        buttons=[[Button(*b) for b in row] for row in data.get("buttons", [])],
+        media=[MediaRef.model_validate(m) for m in data.get("media", [])],
+        expect_reply=data.get("expect_reply", False),
+        attachment=(attachment[0], base64.b64decode(attachment[1])) if attachment else None,
+    )

@@ -23,7 +23,6 @@ from bot.services.evaluation import Evaluations, evaluation_steps, evaluator_rol
 from bot.services.monev import Report, monev
 from bot.services.people import ADMIN
 from bot.services.requests import UnknownRequest
-from storage.repositories import Repos
 
 CODE = re.compile(r"^PUB-\d{4}-\d{4,}$", re.I)
 THIS_MONTH = ("bulan ini", "this month", "ini")
@@ -165,9 +164,8 @@ class Reports:
         if flow.report_to is None or period is None:
             return 0
         key = f"{flow.name}:{period_of(period[0])}"
-        async with self.app.db.reading() as tx:
-            if await tx.scalar("SELECT 1 FROM seen_events WHERE source = 'monev' AND event_id = ?", (key,)):
-                return 0
+        if await self.app.monthly.queued_before(key):
+            return 0
         report = await self._report(*period)
         if report.received == 0 and not evaluation_steps(flow) and not report.actions:
             return 0  # nothing happened and nothing is evaluated: no report
@@ -176,16 +174,7 @@ class Reports:
         payload = {"kind": "report", "start": period[0].isoformat(), "end": period[1].isoformat(),
                    "period": period_of(period[0]), "texts": texts, "charts": charts, "csv": csv, "code": "",
                    "step_id": "", "role": flow.report_to, "act": "", "note": ""}
-        async with self.app.db.transaction() as tx:
-            repos = Repos(tx)
-            if not await repos.seen.first_time("monev", key):
-                return 0
-            recipients = {person: False for person in await repos.roles.holders(flow.report_to)}
-            for role in evaluator_roles(flow):
-                recipients |= {person: True for person in await repos.roles.holders(role)}
-            for person_id, evaluates in recipients.items():
-                await repos.outbox.add(None, "notice", person_id, payload | {"evaluate": evaluates}, now)
-        return len(recipients)
+        return await self.app.monthly.queue(key, payload, flow.report_to, list(evaluator_roles(flow)), now)
 
     def stored(self, payload: dict, lang: str) -> Reply | None:
         """The queued report as a Reply, from what was rendered when it was queued."""

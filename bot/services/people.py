@@ -61,9 +61,27 @@ class PeopleServices:
             return await Repos(tx).people.meet(platform, external_id, name, language, username)
 
     async def first_time(self, platform: str, event_id: str) -> bool:
-        """Record a platform update or event; False if it was handled before (a redelivery)."""
         async with self.db.statement() as tx:
             return await Repos(tx).seen.first_time(platform, event_id)
+
+    async def known(self, platform: str, external_id: str | int) -> dict | None:
+        """The person behind a platform identity, if known; never writes."""
+        async with self.db.reading() as tx:
+            return await Repos(tx).people.find_person(platform, external_id)
+
+    async def set_language(self, person_id: int, language: str) -> None:
+        async with self.db.statement() as tx:
+            await Repos(tx).people.set_language(person_id, language)
+
+    async def expect_input(self, person_id: int, kind: str, data: dict) -> None:
+        """The person's next message answers this (a reason, an upload, a link, a choice in
+        progress); it replaces whatever was expected before."""
+        async with self.db.transaction() as tx:
+            await Repos(tx).pending.set(person_id, kind, data)
+
+    async def clear_input(self, person_id: int) -> None:
+        async with self.db.statement() as tx:
+            await Repos(tx).pending.clear(person_id)
 
     async def grant(self, role: str, platform: str, external_id: str | int, by: str = "cli") -> bool:
         self.check_role(role)

@@ -43,8 +43,10 @@ class RequestServices:
     def today(self):
         return self.clock.now().astimezone(self.zone).date()
 
-    async def submit(self, requester_id: int, content: Content, channel: str = "") -> RequestState:
-        """Check the rules, give the request its code and put it at its first step."""
+    async def submit(self, requester_id: int, content: Content, channel: str = "",
+                     draft_of: int | None = None) -> RequestState:
+        """Check the rules, give the request its code and put it at its first step; the
+        draft of `draft_of` (the intake that made it) goes in the same transaction."""
         violations = check_content(content, self.flow.rules, self.today())
         if violations:
             raise RuleViolations(violations)
@@ -58,6 +60,8 @@ class RequestServices:
             outcome = self.timed(engine.start(self.flow, code, content, actor, now))
             request_id = await repos.requests.insert(outcome.state, requester_id)
             await self.record(repos, request_id, outcome, channel)
+            if draft_of is not None:
+                await repos.drafts.delete(draft_of)
         return outcome.state
 
     async def act(self, code: str, action: Action, person_id: int, channel: str = "") -> Outcome:
@@ -74,7 +78,8 @@ class RequestServices:
             await self.record(repos, request_id, outcome, channel)
         return outcome
 
-    async def resubmit(self, code: str, content: Content, person_id: int, channel: str = "") -> Outcome:
+    async def resubmit(self, code: str, content: Content, person_id: int, channel: str = "",
+                       draft_of: int | None = None) -> Outcome:
         violations = check_content(content, self.flow.rules, self.today())
         if violations:
             raise RuleViolations(violations)
@@ -87,6 +92,8 @@ class RequestServices:
             outcome = self.timed(engine.resubmit(self.flow, state, content, actor, self.clock.now()))
             request_id = await repos.requests.save(outcome.state, person_id)
             await self.record(repos, request_id, outcome, channel)
+            if draft_of is not None:
+                await repos.drafts.delete(draft_of)
         return outcome
 
     async def cancel(self, code: str, person_id: int, channel: str = "") -> Outcome:

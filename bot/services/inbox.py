@@ -1,0 +1,53 @@
+"""The inbox's writes: storing what the platforms send, and recording how each update ended.
+
+`store` is one statement per batch (a getUpdates answer, a webhook call), committed before
+the platform is answered. `handled` runs inside the update's unit of work, so it commits with
+the update's effects; `failed` runs after that unit rolled back, in a transaction of its own,
+with the apology to the person, so a failing update is answered once and never retried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.services.outbox import REPLY
+from storage.db import Database
+from storage.inbox_repos import InboxRow, Incoming
+from storage.repositories import Repos
+
+MAX_RESTARTS = 3  # an update pending at this many starts is taken as the cause of the crashes
+
+
+@dataclass
+class InboxService:
+    db: Database
+    clock: Clock
+
+    async def store(self, items: list[Incoming]) -> list[InboxRow]:
+        """The new ones among `items`, stored; redeliveries are skipped."""
+        if not items:
+            return []
+        async with self.db.statement() as tx:
+            return await Repos(tx).inbox.store(items)
+
+    async def handled(self, row: InboxRow) -> None:
+        async with self.db.statement() as tx:
+            await Repos(tx).inbox.handled(row.id)
+
+    async def failed(self, row: InboxRow, error: str, apology: tuple[str, dict] | None) -> None:
+        """The update is given up (its effects were rolled back): say why, and queue the
+        apology (recipient, outbox payload) in the same transaction."""
+        async with self.db.transaction() as tx:
+            repos = Repos(tx)
+            await repos.inbox.failed(row.id, error[:500])
+            if apology is not None:
+                await repos.outbox.add_many(REPLY, [(None, *apology)], self.clock.now())
+
+    async def recover(self) -> list[InboxRow]:
+        """At start: the rows a crash (or a stop) left pending, each counted once more."""
+        async with self.db.transaction() as tx:
+            inbox = Repos(tx).inbox
+            await inbox.count_restart()
+            return await inbox.pending()
+
