@@ -1,8 +1,13 @@
 """`humas-bot run`: start the platforms that are configured, until Ctrl-C or SIGTERM.
 
-Telegram and LINE run in one process around one core: one Notifier with a sender per
+Telegram and LINE run in one process around one core: one inbox worker that handles every
+platform's updates (each stored before it is confirmed), one Notifier with a sender per
 platform (a person's notices go where they prefer, or where a step must happen), one
 deadline loop, and each platform's push-info broadcaster.
+
+Stopping: the receivers first (nothing new comes in), then the updates in hand get up to
+STOP_SECONDS to finish (the rest roll back and are handled after the next start), then the
+loops; last, Telegram hears which updates are done.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from bot.chat.approvals import Approvals
 from bot.chat.notify import Notifier
 from bot.chat.reports import Reports
 from bot.config import Settings
+from bot.handlers.inbox import InboxWorker
 from bot.services.deadlines import Deadlines
 from bot.usage import fail
 
@@ -63,6 +69,7 @@ class Platforms:
 
     app: App
     notifier: Notifier
+    inbox: InboxWorker
     telegram: Any = None  # bot.handlers.telegram.application.Running
     line: Any = None  # bot.handlers.line.webhook.LineServer
     broadcasters: list[Any] = field(default_factory=list)
@@ -85,7 +92,7 @@ async def started(app: App, *, telegram: bool = True, line: bool = True) -> Asyn
     """The platforms that are configured (and allowed here) receiving, with the Notifier,
     the broadcasters and the deadline timers running, for the length of the block."""
     settings = app.settings
-    platforms = Platforms(app, Notifier(app, Approvals(app), {}))
+    platforms = Platforms(app, Notifier(app, Approvals(app), {}), InboxWorker(app))
     async with AsyncExitStack() as stack:
         if telegram and settings.telegram_token is not None:
             from bot.handlers.telegram.application import build
@@ -94,27 +101,42 @@ async def started(app: App, *, telegram: bool = True, line: bool = True) -> Asyn
             running = build(app, notifier=platforms.notifier, on_change=platforms.wake)
             platforms.telegram = running
             platforms.broadcasters.append(running.broadcaster)
+            platforms.inbox.add(running.source)
             await stack.enter_async_context(telegram_started(running, settings))
         if line and settings.line_channel_secret is not None and settings.line_access_token is not None:
             from bot.broadcast.line import LineBroadcaster
             from bot.handlers.line.webhook import LineServer
 
-            server = LineServer(app, platforms.notifier, on_change=platforms.wake)
+            server = LineServer(app, platforms.notifier, platforms.inbox, on_change=platforms.wake)
             platforms.line = server
             stack.push_async_callback(server.close)
             platforms.broadcasters.append(LineBroadcaster(app, server.api, on_progress=_progress(platforms)))
-            await server.start()
         if platforms.telegram is None and platforms.line is None:
             raise RuntimeError(NO_PLATFORM)
         deadlines = Deadlines(app.db, app.flow, app.clock,
                               monthly=Reports(app).monthly, poll=settings.timer_poll_seconds,
                               calendar=app.requests.calendar)
-        loops = [platforms.notifier, *platforms.broadcasters, deadlines]
+        loops = [platforms.inbox, platforms.notifier, *platforms.broadcasters, deadlines]
         tasks = [asyncio.create_task(loop.run(), name=type(loop).__name__) for loop in loops]
-        stack.push_async_callback(_cancel, tasks)
-        if platforms.line is not None:
-            stack.push_async_callback(platforms.line.stop_receiving)
-        yield platforms
+        try:
+            if platforms.telegram is not None:
+                await platforms.telegram.receive(settings, platforms.inbox)
+            if platforms.line is not None:
+                await platforms.line.start()
+            yield platforms
+        finally:
+            await _stop(platforms, tasks)
+
+
+async def _stop(platforms: Platforms, tasks: list[asyncio.Task]) -> None:
+    if platforms.line is not None:
+        await platforms.line.stop_receiving()
+    if platforms.telegram is not None:
+        await platforms.telegram.stop_receiving()
+    await platforms.inbox.stop(STOP_SECONDS)
+    await _cancel(tasks)
+    if platforms.telegram is not None:
+        await platforms.telegram.confirm()
 
 
 def _progress(platforms: Platforms):

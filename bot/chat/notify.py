@@ -1,26 +1,36 @@
-"""Carries outbox notices to people on the platform they use: prompts to role holders,
-decisions to requesters, reminders and escalations.
+"""Carries the outbox's messages to people on the platform they use: notices (prompts to role
+holders, decisions to requesters, reminders, escalations, reports) and replies (the answers
+to what a person sent, and edits of cards once someone decided).
 
-A notice row is marked sent with the message it became, so that when one holder decides,
-the others' prompts can be edited to say who did. A crash between sending and marking
-sends that one notice again on restart: a repeated notice is better than a lost prompt.
+Every row is written in the transaction that causes it and sent after it commits. Each
+person's (or chat's) messages go out in the order they were queued, several people's side by
+side. A row is marked sent after it went out: a crash in between sends that one message
+again after the restart (a repeated message beats a lost one; LINE pushes carry a retry key
+made from the row, so LINE itself drops the repeat). A notice row is marked with the message
+it became, so that when one holder decides, the others' prompts can be edited to say who did.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections import deque
 from typing import Protocol
 
 from bot.app import App
 from bot.chat.approvals import Approvals, Decided
-from bot.chat.replies import Reply
+from bot.chat.replies import Reply, from_payload
 from bot.waiting import rest
 from storage.repositories import Repos
 
 log = logging.getLogger(__name__)
 IDLE_SECONDS = 1.0
-PEOPLE_AT_ONCE = 8  # whose notices go out side by side; each person's own stay in order
+PEOPLE_AT_ONCE = 32  # whose messages go out side by side; each person's own stay in order
+ERROR_PAUSE = 1.0  # after a send failed unexpectedly, before that person's messages are tried again
+TRIES = 5  # unexpected failures of one row before it is given up
+FETCH = 500  # rows looked at per pass
+NO_IDENTITY = {"reason": "no identity on a running platform"}
 
 
 class DeliveryFailed(Exception):
@@ -38,72 +48,146 @@ class Sender(Protocol):
 
     platform: str
 
-    async def send(self, external_id: str, reply: Reply) -> dict: ...
+    async def send(self, external_id: str, reply: Reply, seed: str | None = None) -> dict:
+        """A notice; what it became. `seed` names the outbox row, for platforms that can drop a
+        repeated send (LINE's retry key)."""
 
     async def edit(self, result: dict, reply: Reply) -> None: ...
 
+    async def answer(self, chat: str, replies: list[Reply], row: dict) -> None:
+        """The replies of an outbox 'reply' row, in order."""
+
 
 class Notifier:
-    def __init__(self, app: App, approvals: Approvals, senders: dict[str, Sender]) -> None:
+    def __init__(self, app: App, approvals: Approvals, senders: dict[str, Sender],
+                 at_once: int = PEOPLE_AT_ONCE) -> None:
         self.app = app
         self.approvals = approvals
         self.senders = senders
         self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(at_once)
+        self._queues: dict[str, deque[dict]] = {}
+        self._workers: dict[str, asyncio.Task] = {}
+        self._taken: set[int] = set()
+        self._tries: dict[int, int] = {}
+        self._marks = _SentMarks(app)
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.drain()
-            except Exception:  # keep the loop alive; the row stays pending and is retried
-                log.exception("notice delivery failed")
-            await rest(self._wake, IDLE_SECONDS)
+        try:
+            while True:
+                try:
+                    await self.dispatch()
+                except Exception:  # keep the loop alive; the rows stay pending and are retried
+                    log.exception("looking for messages to send failed")
+                await rest(self._wake, IDLE_SECONDS)
+        finally:
+            workers = list(self._workers.values())
+            for task in workers:
+                task.cancel()
+            for task in workers:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
 
     async def drain(self) -> int:
-        """Send every due notice; the number handled. A burst (a submission prompts every
-        holder of the role) goes out to several people at once, not one after another."""
+        """Send every due message and wait for them; the number taken (for tests)."""
+        count = await self.dispatch()
+        await asyncio.gather(*list(self._workers.values()), return_exceptions=True)
+        return count
+
+    async def dispatch(self) -> int:
+        """Hand the due rows not yet in hand to their person's sender; the number handed."""
         async with self.app.db.reading() as tx:
-            rows = await Repos(tx).outbox.due(self.app.clock.now(), ("notice",), limit=100)
-        by_person: dict[str, list[dict]] = {}
-        for row in rows:
-            by_person.setdefault(row["recipient"], []).append(row)
-        slots = asyncio.Semaphore(PEOPLE_AT_ONCE)
+            rows = await Repos(tx).outbox.due(self.app.clock.now(), ("notice", "reply"), limit=FETCH)
+        fresh = [row for row in rows if row["id"] not in self._taken]
+        for row in fresh:
+            self._taken.add(row["id"])
+            key = row["recipient"]
+            self._queues.setdefault(key, deque()).append(row)
+            if key not in self._workers:
+                self._workers[key] = asyncio.create_task(self._work(key), name=f"notify {key}")
+        return len(fresh)
 
-        async def in_order(mine: list[dict]) -> None:
-            async with slots:
-                for row in mine:
-                    if not await self._deliver(row):
-                        return  # told to wait: the rest keep their order for the next pass
+    async def _work(self, key: str) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                row = queue[0]
+                async with self._slots:
+                    try:
+                        delivered = await self._deliver(row)
+                    except Exception:
+                        log.exception("sending outbox row %s failed", row["id"])
+                        delivered = await self._failed_unexpectedly(row)
+                if not delivered:  # told to wait: the rest keep their order for a later pass
+                    for later in queue:
+                        self._taken.discard(later["id"])
+                    queue.clear()
+                    break
+                queue.popleft()
+                self._taken.discard(row["id"])
+        finally:
+            self._workers.pop(key, None)
+            if not queue:
+                self._queues.pop(key, None)
 
-        outcomes = await asyncio.gather(*(in_order(mine) for mine in by_person.values()),
-                                        return_exceptions=True)
-        for outcome in outcomes:
-            if isinstance(outcome, Exception):
-                log.error("notice delivery failed", exc_info=outcome)
-        return len(rows)
+    async def _failed_unexpectedly(self, row: dict) -> bool:
+        """A network error, say: the row stays pending for a later pass, up to TRIES times."""
+        tries = self._tries[row["id"]] = self._tries.get(row["id"], 0) + 1
+        if tries < TRIES:
+            await asyncio.sleep(ERROR_PAUSE)
+            return False
+        self._tries.pop(row["id"], None)
+        await self.app.outgoing.mark(row["id"], "failed", {"reason": f"failed {tries} times"})
+        return True
 
     async def _deliver(self, row: dict) -> bool:
-        """Send one notice; False if the platform said to wait (it stays pending)."""
-        person_id = int(row["recipient"])
-        platform, external_id, lang = await self.address(person_id, row["payload"].get("step_id"))
-        if platform is None:
-            await self._mark(row["id"], "skipped", {"reason": "no identity on a running platform"})
-            return True
-        reply = await self.approvals.notice(row, lang)
-        if reply is None:
-            await self._mark(row["id"], "skipped", {"reason": "request moved on"})
-            return True
+        """Send one row; False if the platform said to wait (it stays pending)."""
         try:
-            result = await self.senders[platform].send(external_id, reply)
+            if row["kind"] == "reply":
+                return await self._reply(row)
+            return await self._notice(row)
         except RetryLater as exc:
             await asyncio.sleep(exc.seconds)
             return False
-        except DeliveryFailed as exc:
-            await self._mark(row["id"], "failed", {"reason": str(exc), "platform": platform})
+
+    async def _reply(self, row: dict) -> bool:
+        platform, chat = row["recipient"].split(":", 1)
+        sender = self.senders.get(platform)
+        if sender is None:
+            await self.app.outgoing.mark(row["id"], "skipped", {"reason": f"{platform} is not running"})
             return True
-        await self._mark(row["id"], "sent", result | {"platform": platform})
+        payload = row["payload"]
+        replies = [from_payload(item) for item in payload["replies"]]
+        try:
+            if payload["op"] == "edit":
+                await sender.edit(payload["target"], replies[0])
+            else:
+                await sender.answer(chat, replies, row)
+        except DeliveryFailed as exc:
+            await self.app.outgoing.mark(row["id"], "failed", {"reason": str(exc)})
+            return True
+        await self._marks.sent(row["id"])
+        return True
+
+    async def _notice(self, row: dict) -> bool:
+        person_id = int(row["recipient"])
+        platform, external_id, lang = await self.address(person_id, row["payload"].get("step_id"))
+        if platform is None:
+            await self.app.outgoing.mark(row["id"], "skipped", NO_IDENTITY)
+            return True
+        reply = await self.approvals.notice(row, lang)
+        if reply is None:
+            await self.app.outgoing.mark(row["id"], "skipped", {"reason": "request moved on"})
+            return True
+        try:
+            result = await self.senders[platform].send(external_id, reply, seed=seed(row))
+        except DeliveryFailed as exc:
+            await self.app.outgoing.mark(row["id"], "failed", {"reason": str(exc), "platform": platform})
+            return True
+        await self.app.outgoing.mark(row["id"], "sent", result | {"platform": platform})
         return True
 
     async def address(self, person_id: int, step_id: str | None = None) -> tuple[str | None, str, str]:
@@ -133,25 +217,57 @@ class Notifier:
         step = self.app.flow.step(decided.step_id).name.get(lang)
         return Reply(f"📋 {decided.code}: {step}\n{decided.lines[lang]}")
 
-    async def mark_decided(self, decided: Decided) -> list[dict]:
-        """Every holder's prompt for that step now says who decided, without buttons; the
-        platform results of the messages edited."""
-        edited = []
-        for row in await self.approvals.prompt_messages(decided.code, decided.step_id, decided.round):
+    async def queue_decided(self, decided: Decided, tapped: tuple[str, dict] | None = None,
+                            lang: str = "id") -> None:
+        """Every holder's delivered prompt for that step gets edited to say who decided, without
+        buttons; so does `tapped` (recipient, message), the card the decider pressed, when it
+        is not one of them (a card from /antrian). Queued in the decision's transaction."""
+        rows = await self.approvals.prompt_messages(decided.code, decided.step_id, decided.round)
+        async with self.app.db.reading() as tx:
+            languages = await Repos(tx).people.languages([int(row["recipient"]) for row in rows])
+        edits = []
+        for row in rows:
             result = row["result"]
-            sender = self.senders.get(result.get("platform", ""))
-            if sender is None:
-                continue
-            async with self.app.db.reading() as tx:
-                person = await Repos(tx).people.get(int(row["recipient"]))
-            lang = person["language"] if person else "id"
-            try:
-                await sender.edit(result, self.decided_reply(decided, lang))
-                edited.append(result)
-            except (DeliveryFailed, RetryLater) as exc:
-                log.warning("could not edit a prompt of %s: %s", decided.code, exc)
-        return edited
+            chat = result.get("chat_id", result.get("to"))
+            reply = self.decided_reply(decided, languages.get(int(row["recipient"]), "id"))
+            edits.append((f"{result.get('platform', '')}:{chat}", result, reply))
+        if tapped is not None and not any(_same_message(result, tapped[1]) for _, result, _ in edits):
+            edits.append((tapped[0], tapped[1], self.decided_reply(decided, lang)))
+        await self.app.outgoing.edit(edits)
 
-    async def _mark(self, row_id: int, status: str, result: dict) -> None:
-        async with self.app.db.statement() as tx:
-            await Repos(tx).outbox.mark(row_id, status, result)
+
+def seed(row: dict) -> str:
+    """What names an outbox row across restarts (and a database made anew): a LINE retry key
+    is made from it, so that a send repeated after a crash is dropped by LINE."""
+    return f"{row['id']}@{row['created_at']}"
+
+
+def _same_message(a: dict, b: dict) -> bool:
+    return (a.get("chat_id"), a.get("message_id")) == (b.get("chat_id"), b.get("message_id"))
+
+
+class _SentMarks:
+    """Replies are marked sent in batches: each send waits until its own mark committed (so a
+    crash repeats at most the messages in flight), but the marks of the sends that finished
+    meanwhile share one statement."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._waiting: list[tuple[int, asyncio.Future]] = []
+        self._lock = asyncio.Lock()
+
+    async def sent(self, row_id: int) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append((row_id, future))
+        async with self._lock:
+            if not future.done():
+                batch, self._waiting = self._waiting, []
+                try:
+                    await self.app.outgoing.sent([row for row, _ in batch])
+                except Exception as exc:
+                    for _, waiting in batch:
+                        waiting.set_exception(exc)
+                else:
+                    for _, waiting in batch:
+                        waiting.set_result(None)
+        await future

@@ -60,10 +60,6 @@ class PeopleServices:
         async with self.db.transaction() as tx:
             return await Repos(tx).people.meet(platform, external_id, name, language, username)
 
-    async def first_time(self, platform: str, event_id: str) -> bool:
-        async with self.db.statement() as tx:
-            return await Repos(tx).seen.first_time(platform, event_id)
-
     async def known(self, platform: str, external_id: str | int) -> dict | None:
         """The person behind a platform identity, if known; never writes."""
         async with self.db.reading() as tx:

@@ -24,7 +24,7 @@ class SlowPlatform:
         self.at_once = self.most_at_once = 0
         self.wait_once_for = wait_once_for
 
-    async def send(self, external_id: str, reply: Reply) -> dict:
+    async def send(self, external_id: str, reply: Reply, seed: str | None = None) -> dict:
         if external_id == self.wait_once_for:
             self.wait_once_for = None
             raise RetryLater(0)

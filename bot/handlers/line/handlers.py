@@ -1,5 +1,10 @@
 """LINE webhook events in, Replies out: each event finds the person, calls the chat layer
-once, and renders what it answers. No SOP logic lives here.
+once, and queues what it answers in the outbox. No SOP logic lives here.
+
+An event is handled from the inbox (bot/handlers/inbox.py), inside its unit of work: its
+answers are one outbox row written with its effects, sent after the commit with the event's
+reply token while that is fresh (REPLY_WITHIN of the event's arrival), by push after. Anything
+fetched from LINE (a profile, a poster, a group's name) is fetched before anything is written.
 
 Commands are typed as on Telegram (`/ajukan`), or without the slash when the message is the
 command alone (`ajukan`, `batal`) or with the one argument it takes (`gabung KODE`,
@@ -9,13 +14,15 @@ command alone (`ajukan`, `batal`) or with the one argument it takes (`gabung KOD
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import mimetypes
 import re
-from datetime import date
+from datetime import date, datetime
 
 from linebot.v3.messaging import AsyncMessagingApi, AsyncMessagingApiBlob
 from linebot.v3.messaging.exceptions import ApiException
+from linebot.v3.models.events import UnknownEvent
 from linebot.v3.webhooks import (
     AudioMessageContent,
     Event,
@@ -39,17 +46,16 @@ from bot.chat.audiences import Audiences, decode_subscribe
 from bot.chat.intake import Intake, Who
 from bot.chat.linking import Linking
 from bot.chat.notify import Notifier
-from bot.chat.replies import Reply
+from bot.chat.replies import Reply, to_payload
 from bot.chat.reports import Reports, parse_month
 from bot.chat.welcome import welcome
 from bot.domain.rules import format_date
-from bot.handlers.line import render
 from bot.handlers.line.external import ExternalRefused, fetch_external
 from bot.handlers.line.sender import PLATFORM, LineSender
 from bot.i18n import pick_language, t
 from bot.media.limits import EXTERNAL_IMAGE_MAX_BYTES, EXTERNAL_VIDEO_MAX_BYTES
 from bot.services.people import PLATFORMS
-from storage.repositories import Repos
+from storage.inbox_repos import InboxRow, Incoming
 
 log = logging.getLogger(__name__)
 REPLY_WITHIN = 50.0  # seconds: LINE takes a reply token for about a minute after the event
@@ -60,6 +66,57 @@ COMMANDS = ("start", "mulai", "ajukan", "batal", "status", "antrian", "gabung", 
 CODE = re.compile(r"[A-Za-z0-9]{4,16}")
 
 Answer = list[Reply] | TapResult
+Content = tuple[bytes, str]  # a file the user sent, and its content type
+
+
+def incoming(event: dict) -> Incoming:
+    """A webhook event as the inbox stores it: keyed by its webhookEventId, in order per chat."""
+    return Incoming(PLATFORM, str(event["webhookEventId"]), _chat_key(event.get("source") or {}),
+                    json.dumps(event, ensure_ascii=False))
+
+
+def _chat_key(source: dict) -> str:
+    return str(source.get("groupId") or source.get("roomId") or source.get("userId") or "")
+
+
+class LineSource:
+    """The inbox worker's way into LineHandlers."""
+
+    source = PLATFORM
+
+    def __init__(self, handlers: LineHandlers) -> None:
+        self.handlers = handlers
+
+    async def handle(self, row: InboxRow) -> None:
+        await self.handlers.handle(_event(row.payload), _epoch(row.received_at))
+
+    def apology(self, row: InboxRow) -> tuple[str, dict] | None:
+        """To the user whose event failed, with its reply token if still fresh (nothing else
+        used it: the event's own answers were rolled back)."""
+        event = json.loads(row.payload)
+        source = event.get("source") or {}
+        if source.get("type") != "user" or not source.get("userId"):
+            return None
+        payload = {"op": "send", "replies": [to_payload(Reply(t("error.internal", "id")))], "lang": "id",
+                   **_token(event.get("replyToken"), _epoch(row.received_at))}
+        return f"{PLATFORM}:{source['userId']}", payload
+
+
+def _event(payload: str) -> Event:
+    data = json.loads(payload)
+    try:
+        return Event.from_dict(data)
+    except ValueError:  # a kind this SDK does not know: nothing to answer
+        return UnknownEvent.new_from_json_dict(data)
+
+
+def _epoch(stored: str) -> float:
+    return datetime.fromisoformat(stored).timestamp()
+
+
+def _token(reply_token: str | None, received_at: float) -> dict:
+    """The reply token and until when it may be used (epoch seconds), for the outbox row."""
+    return {"reply_token": reply_token, "token_until": received_at + REPLY_WITHIN} if reply_token else {}
 
 
 def parse_command(text: str) -> tuple[str, list[str]] | None:
@@ -97,10 +154,11 @@ class LineHandlers:
     # One event ------------------------------------------------------------------------------
 
     async def handle(self, event: Event, received_at: float) -> None:
-        """Answer one event (once: a redelivered one is recognised by its webhookEventId).
-        Event types the bot has nothing to do with (unsend, beacon, membership, module,
-        delivery...) are left alone, and so is every event in standby mode, when another
-        channel (a module) has the chat: the bot must not answer then."""
+        """Answer one event; `received_at`: when it was stored (epoch seconds), which says
+        whether its reply token may still be used. Event types the bot has nothing to do with
+        (unsend, beacon, membership, module, delivery...) are left alone, and so is every
+        event in standby mode, when another channel (a module) has the chat: the bot must not
+        answer then."""
         source = getattr(event, "source", None)
         if not isinstance(event, HANDLED) or _mode(event) == "standby":
             return
@@ -110,32 +168,28 @@ class LineHandlers:
         if not isinstance(source, UserSource) or not source.user_id:
             return
         if isinstance(event, UnfollowEvent):
-            if await self.app.people.first_time(PLATFORM, event.webhook_event_id):
-                await self.audiences.unfollow(PLATFORM, source.user_id)
+            await self.audiences.unfollow(PLATFORM, source.user_id)
             return
-        who = await self.who(event, source.user_id)
-        if who is None:
-            return
-        answer = await self.dispatch(who, source.user_id, event)
+        content = await self.content_of(event, source.user_id)  # fetched before anything is written
+        who = await self.who(source.user_id)
+        answer = await self.dispatch(who, source.user_id, event, content)
         tap = answer if isinstance(answer, TapResult) else None
         replies = tap_replies(tap) if tap else answer
         await self.send(source.user_id, event, received_at, who.lang, replies)
         if tap is not None and tap.decided is not None:
-            await self.notifier.mark_decided(tap.decided)
+            await self.notifier.queue_decided(tap.decided)
 
-    async def who(self, event: Event, user_id: str) -> Who | None:
+    async def who(self, user_id: str) -> Who:
         """The person behind the event, created on first sight (with their LINE profile's name
-        and language); None for an event handled before."""
-        async with self.app.db.reading() as tx:
-            person = await Repos(tx).people.find_person(PLATFORM, user_id)
+        and language)."""
+        person = await self.app.people.known(PLATFORM, user_id)
         # a role granted from the command line made the person nameless: LINE knows the name
         name, language = ("", None) if person and person["name"] else await self._profile(user_id)
-        if not await self.app.people.first_time(PLATFORM, event.webhook_event_id):
-            return None
         person = await self.app.people.meet(PLATFORM, user_id, name, pick_language(language))
         return Who(person["id"], person["language"], PLATFORM)
 
-    async def dispatch(self, who: Who, user_id: str, event: Event) -> Answer:
+    async def dispatch(self, who: Who, user_id: str, event: Event,
+                       content: Content | ExternalRefused | None = None) -> Answer:
         if isinstance(event, FollowEvent):
             audiences = await self.audiences.follow(PLATFORM, user_id, who.person_id)
             followed = t("line.followed", who.lang, audiences=", ".join(audiences) or "-")
@@ -149,25 +203,15 @@ class LineHandlers:
             return await self.text(who, user_id, message.text or "")
         if isinstance(message, ImageMessageContent | VideoMessageContent | FileMessageContent
                       | AudioMessageContent):
-            return await self.file(who, message)
+            return await self.file(who, message, content)
         return []  # stickers, locations: nothing to answer
 
-    async def send(self, user_id: str, event: Event, received_at: float, lang: str,
+    async def send(self, to: str, event: Event, received_at: float, lang: str,
                    replies: list[Reply]) -> None:
-        messages = [m for reply in replies for m in render.messages(reply, self.sender.urls, lang)]
-        fresh = asyncio.get_running_loop().time() - received_at < REPLY_WITHIN
-        token = getattr(event, "reply_token", None) if fresh else None
-        await self.sender.deliver(user_id, messages, token)
-
-    async def apologise(self, event: Event) -> None:
-        """After a failure: the person's earlier input is kept; they send the last message again."""
-        source = getattr(event, "source", None)
-        if isinstance(source, UserSource) and source.user_id:
-            try:
-                await self.sender.push(source.user_id, render.messages(Reply(t("error.internal", "id")),
-                                                                       self.sender.urls))
-            except Exception:
-                log.exception("could not tell %s about the failure", source.user_id)
+        """Queue the answers as one outbox row: sent after the commit, with the event's reply
+        token while it is fresh."""
+        token = _token(getattr(event, "reply_token", None), received_at)
+        await self.app.outgoing.send(f"{PLATFORM}:{to}", replies, together=True, lang=lang, **token)
 
     # Text -----------------------------------------------------------------------------------
 
@@ -198,8 +242,7 @@ class LineHandlers:
             return [await self.roles(who)]
         if name == "bahasa":
             new = "en" if lang == "id" else "id"
-            async with self.app.db.transaction() as tx:
-                await Repos(tx).people.set_language(who.person_id, new)
+            await self.app.people.set_language(who.person_id, new)
             return [Reply(t("lang.switched", new))]
         if name == "langganan":
             return [await self.audiences.menu(PLATFORM, user_id, lang)]
@@ -242,24 +285,39 @@ class LineHandlers:
 
     # Files ----------------------------------------------------------------------------------
 
-    async def file(self, who: Who, message) -> Answer:
-        """A photo, a video, or a file: fetched from LINE's content API."""
+    async def file(self, who: Who, message, content: Content | ExternalRefused | None) -> Answer:
+        """A photo, a video, or a file, fetched from LINE's content API (`content_of`)."""
         filename = getattr(message, "file_name", None) or _default_name(message)
         guessed = mimetypes.guess_type(filename)[0] or ""
-        document = isinstance(message, FileMessageContent) and not guessed.startswith(IMAGE_OR_VIDEO)
-        if isinstance(message, AudioMessageContent) or (
-            document and not await self.approvals.wants_document(who.person_id)
-        ):
+        if content is None:
             return [Reply(t("intake.unsupported_file", who.lang, name=filename, mime=guessed or "?"))]
-        try:
-            data, mime = await self.content(message)
-        except ExternalRefused as refused:
-            return [Reply(refused.message(who.lang)), *await self.intake.current(who)]
+        if isinstance(content, ExternalRefused):
+            return [Reply(content.message(who.lang)), *await self.intake.current(who)]
+        data, mime = content
         mime = mime if mime.startswith(IMAGE_OR_VIDEO) else guessed or mime
         result = await self.approvals.on_file(who.person_id, who.lang, data, filename, mime, PLATFORM)
         if result is not None:
             return result
         return await self.intake.on_file(who, data, filename, mime)
+
+    async def content_of(self, event: Event, user_id: str) -> Content | ExternalRefused | None:
+        """The file a message event carries, if it is one the bot takes (an image or video, or
+        a document a step waits for); for one sent as a link that cannot be fetched, why."""
+        message = getattr(event, "message", None)
+        if not isinstance(event, MessageEvent) or not isinstance(
+            message, ImageMessageContent | VideoMessageContent | FileMessageContent
+        ):
+            return None
+        filename = getattr(message, "file_name", None) or _default_name(message)
+        guessed = mimetypes.guess_type(filename)[0] or ""
+        if isinstance(message, FileMessageContent) and not guessed.startswith(IMAGE_OR_VIDEO):
+            known = await self.app.people.known(PLATFORM, user_id)
+            if not (known and await self.approvals.wants_document(known["id"])):
+                return None
+        try:
+            return await self.content(message)
+        except ExternalRefused as refused:
+            return refused
 
     async def content(self, message) -> tuple[bytes, str]:
         """The bytes a user sent, and their content type. A video is fetched once LINE has
@@ -292,9 +350,6 @@ class LineHandlers:
         words = (message.text or "").split()
         if not words or words[0].lower() != "/daftarkan" or not source.user_id:
             return
-        who = await self.who(event, source.user_id)
-        if who is None:
-            return
         chat_id = source.group_id if isinstance(source, GroupSource) else source.room_id
         title = chat_id
         if isinstance(source, GroupSource):
@@ -302,11 +357,10 @@ class LineHandlers:
                 title = (await self.api.get_group_summary(chat_id)).group_name
             except ApiException:
                 log.warning("no summary for LINE group %s", chat_id)
+        who = await self.who(source.user_id)
         reply = await self.audiences.register_target(PLATFORM, chat_id, title, "group", words[1:],
                                                      who.person_id, who.lang)
-        messages = render.messages(reply, self.sender.urls, who.lang)
-        fresh = asyncio.get_running_loop().time() - received_at < REPLY_WITHIN
-        await self.sender.deliver(chat_id, messages, event.reply_token if fresh else None)
+        await self.send(chat_id, event, received_at, who.lang, [reply])
 
     # Helpers --------------------------------------------------------------------------------
 

@@ -2,9 +2,10 @@
 stored posters LINE fetches for image messages.
 
 POST /line/webhook: the X-Line-Signature must be the HMAC of the raw body under the channel
-secret, else 400 and nothing is handled. A good body is answered 200 at once and its events are
-handled afterwards, in order per user (one user's messages never overtake each other), every
-user concurrently. A redelivered event (same webhookEventId) is handled once.
+secret, else 400 and nothing is stored. A good body's events are stored in the inbox (one
+statement) and committed before LINE hears 200, so a crash after the 200 loses nothing; the
+inbox worker handles them from there, in order per user (one user's messages never overtake
+each other), every user concurrently. A redelivered event (same webhookEventId) is skipped.
 
 GET /media/{sha256} and /media/{sha256}/preview: a stored file, and a small JPEG of it (a
 placeholder frame for a video) for LINE's preview image, which must stay under 1 MB.
@@ -13,23 +14,22 @@ placeholder frame for a video) for LINE's preview image, which must stay under 1
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
+import json
 import logging
 import re
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 
 from aiohttp import web
-from linebot.v3 import WebhookParser
-from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, AsyncMessagingApiBlob, Configuration
-from linebot.v3.webhooks import Event, GroupSource, RoomSource, UserSource
+from linebot.v3.webhook import SignatureValidator
 from PIL import Image, ImageDraw
 
 from bot.app import App
 from bot.chat.notify import Notifier
-from bot.handlers.line.handlers import LineHandlers
+from bot.handlers.inbox import InboxWorker
+from bot.handlers.line.handlers import LineHandlers, LineSource, incoming
 from bot.handlers.line.render import MediaUrls
 from bot.handlers.line.sender import LineSender
 from bot.media.video import sniff_video
@@ -40,7 +40,6 @@ MAX_BODY = 2 * 1024 * 1024
 SHA256 = re.compile(r"[0-9a-f]{64}")
 PREVIEW_SIDE = 480
 PREVIEW_CACHE = 64
-SHUTDOWN_SECONDS = 10.0
 MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG", "image/png"))
 
 
@@ -50,13 +49,16 @@ def line_configured(app: App) -> bool:
 
 
 class LineServer:
-    """Everything LINE needs while the bot runs: the API clients, the webhook server and the
-    event workers. `start()`, then `stop()`. Its `sender` joins the shared Notifier's senders;
-    `on_change` wakes whatever sends queued messages (the notifier, the broadcasters)."""
+    """Everything LINE needs while the bot runs: the API clients and the webhook server.
+    `start()`, then `stop()`. Its `sender` joins the shared Notifier's senders, its `source`
+    the inbox worker's; `on_change` wakes whatever sends queued messages (the notifier, the
+    broadcasters)."""
 
-    def __init__(self, app: App, notifier: Notifier, on_change: Callable[[], None] | None = None) -> None:
+    def __init__(self, app: App, notifier: Notifier, worker: InboxWorker,
+                 on_change: Callable[[], None] | None = None) -> None:
         self.app = app
         self.notifier = notifier
+        self.worker = worker
         self.url = ""  # where the server listens, once started (http://host:port)
         settings = app.settings
         token = settings.line_access_token.get_secret_value()
@@ -66,16 +68,14 @@ class LineServer:
         self.sender = LineSender(self.api, MediaUrls(settings.line_public_url, app.files))
         notifier.senders[self.sender.platform] = self.sender
         self.handlers = LineHandlers(app, notifier, self.sender, AsyncMessagingApiBlob(self._data_client))
+        worker.add(LineSource(self.handlers))
         app.db.watch_queue(on_change or notifier.wake)
-        self.parser = WebhookParser(settings.line_channel_secret.get_secret_value())
+        self.signature = SignatureValidator(settings.line_channel_secret.get_secret_value())
         self.web = web.Application(client_max_size=MAX_BODY)
         self.web.router.add_post(WEBHOOK_PATH, self.webhook)
         self.web.router.add_get("/media/{sha}", self.media)
         self.web.router.add_get("/media/{sha}/preview", self.preview)
         self._runner: web.AppRunner | None = None
-        self._queues: dict[str, deque[tuple[Event, float]]] = {}
-        self._workers: dict[str, asyncio.Task] = {}
-        self._tasks: set[asyncio.Task] = set()
         self._previews: OrderedDict[str, bytes] = OrderedDict()
 
     # Lifecycle ------------------------------------------------------------------------------
@@ -91,17 +91,10 @@ class LineServer:
         return self.url
 
     async def stop_receiving(self) -> None:
-        """No new events; the ones taken finish (or are cancelled after a while)."""
+        """No new events; the inbox worker finishes (or rolls back) the ones in hand."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        if self._tasks:
-            _, late = await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_SECONDS)
-            for task in late:
-                task.cancel()
-            for task in late:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
 
     async def close(self) -> None:
         """Close the API clients (after the senders that use them have stopped)."""
@@ -113,9 +106,8 @@ class LineServer:
         await self.close()
 
     async def wait_idle(self) -> None:
-        """Until every event taken so far is handled (for tests and shutdown)."""
-        while self._tasks:
-            await asyncio.wait(set(self._tasks))
+        """Until every event stored so far is handled (for tests)."""
+        await self.worker.wait_idle()
 
     # Webhook --------------------------------------------------------------------------------
 
@@ -123,41 +115,15 @@ class LineServer:
         raw = await request.read()
         signature = request.headers.get("X-Line-Signature", "")
         try:
-            events = self.parser.parse(raw.decode("utf-8"), signature)
-        except InvalidSignatureError:
-            log.warning("LINE webhook with a missing or wrong signature refused")
-            return web.Response(status=400, text="bad signature")
-        except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+            body = raw.decode("utf-8")
+            if not self.signature.validate(body, signature):
+                log.warning("LINE webhook with a missing or wrong signature refused")
+                return web.Response(status=400, text="bad signature")
+            items = [incoming(event) for event in json.loads(body)["events"]]
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
             return web.Response(status=400, text="bad body")
-        received = asyncio.get_running_loop().time()
-        for event in events:
-            self._take(event, received)
+        await self.worker.receive(items)  # committed before LINE hears 200
         return web.Response(text="OK")
-
-    def _take(self, event: Event, received: float) -> None:
-        """Queue the event behind the same chat's earlier ones; start that chat's worker."""
-        key = _chat_key(event)
-        self._queues.setdefault(key, deque()).append((event, received))
-        if key not in self._workers:
-            task = asyncio.create_task(self._work(key), name=f"line {key}")
-            self._workers[key] = task
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _work(self, key: str) -> None:
-        queue = self._queues[key]
-        try:
-            while queue:
-                event, received = queue.popleft()
-                try:
-                    await self.handlers.handle(event, received)
-                except Exception:
-                    log.exception("LINE event %s failed", getattr(event, "webhook_event_id", "?"))
-                    await self.handlers.apologise(event)
-        finally:
-            self._workers.pop(key, None)
-            if not queue:
-                self._queues.pop(key, None)
 
     # Media ----------------------------------------------------------------------------------
 
@@ -185,17 +151,6 @@ class LineServer:
         if not path.is_file():
             raise web.HTTPNotFound()
         return path
-
-
-def _chat_key(event: Event) -> str:
-    source = getattr(event, "source", None)
-    if isinstance(source, UserSource):
-        return source.user_id or ""
-    if isinstance(source, GroupSource):
-        return source.group_id
-    if isinstance(source, RoomSource):
-        return source.room_id
-    return ""
 
 
 def _content_type(head: bytes) -> str:

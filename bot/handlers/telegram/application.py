@@ -1,11 +1,18 @@
-"""Builds the python-telegram-bot Application around the core, and runs it."""
+"""Builds the python-telegram-bot Application around the core, and runs it.
+
+PTB's Application dispatches each update to its handler (`process_update`), its Bot sends,
+over humas-bot's aiohttp transport. Receiving is humas-bot's own, so that nothing is
+confirmed to Telegram before it is stored: the poller (bot/handlers/telegram/polling.py) or
+the webhook (bot/handlers/telegram/webhook.py) put updates into the inbox, and the inbox
+worker (bot/handlers/inbox.py) hands each to `process_update` inside its unit of work."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from urllib.parse import urlparse
+from dataclasses import dataclass, field
 
 from telegram import Bot, BotCommand, Update
 from telegram.ext import (
@@ -25,10 +32,13 @@ from bot.broadcast.telegram import TelegramBroadcaster
 from bot.chat.approvals import Approvals
 from bot.chat.notify import Notifier
 from bot.config import Settings
+from bot.handlers.inbox import InboxWorker
 from bot.handlers.telegram.handlers import TelegramHandlers
-from bot.handlers.telegram.processor import PerUserOrder
+from bot.handlers.telegram.polling import Poller
 from bot.handlers.telegram.sender import TelegramSender
 from bot.handlers.telegram.transport import AiohttpRequest
+from bot.handlers.telegram.updates import TelegramSource
+from bot.handlers.telegram.webhook import WebhookReceiver
 
 COMMANDS = [
     ("start", "Mulai / Start"),
@@ -52,10 +62,47 @@ class Running:
     application: Application
     notifier: Notifier
     broadcaster: TelegramBroadcaster
+    poller: Poller | None = None
+    webhook: WebhookReceiver | None = None
+    _tasks: list[asyncio.Task] = field(default_factory=list)
 
     def wake(self) -> None:
         self.notifier.wake()
         self.broadcaster.wake()
+
+    @property
+    def source(self) -> TelegramSource:
+        return TelegramSource(self.application)
+
+    async def receive(self, settings: Settings, worker: InboxWorker) -> None:
+        """Start taking updates into the inbox: a webhook if one is configured, else polling."""
+        bot = self.application.bot
+        if settings.telegram_webhook_url:
+            given = settings.telegram_webhook_secret
+            secret = given.get_secret_value() if given else None
+            self.webhook = WebhookReceiver(worker, settings.telegram_webhook_url, secret)
+            await self.webhook.start(settings.telegram_listen, settings.telegram_port)
+            await bot.set_webhook(settings.telegram_webhook_url, secret_token=secret,
+                                  allowed_updates=Update.ALL_TYPES)
+            return
+        await bot.delete_webhook()  # getUpdates is refused while a webhook is set
+        self.poller = Poller(bot, worker)
+        self._tasks.append(asyncio.create_task(self.poller.run(), name="telegram polling"))
+
+    async def stop_receiving(self) -> None:
+        if self.webhook is not None:
+            await self.webhook.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+
+    async def confirm(self) -> None:
+        """Once the updates in hand are done: tell Telegram, so that it does not send them again."""
+        if self.poller is not None:
+            await self.poller.confirm()
 
 
 def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
@@ -69,7 +116,6 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)
-        .concurrent_updates(PerUserOrder())
         .request(AiohttpRequest())
         .get_updates_request(AiohttpRequest(connection_pool_size=1))
     )
@@ -135,26 +181,14 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
 
 @asynccontextmanager
 async def started(running: Running, settings: Settings) -> AsyncIterator[Running]:
-    """Receiving updates (polling, or a webhook) for the length of the block."""
+    """The Application ready to handle updates for the length of the block; receiving is
+    started and stopped by the runner (`Running.receive`), around the inbox worker."""
     application = running.application
     async with application, running.broadcaster.bot:
         await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
         await application.start()
-        if settings.telegram_webhook_url:
-            secret = settings.telegram_webhook_secret
-            await application.updater.start_webhook(
-                listen=settings.telegram_listen,
-                port=settings.telegram_port,
-                url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
-                webhook_url=settings.telegram_webhook_url,
-                secret_token=secret.get_secret_value() if secret else None,
-                allowed_updates=Update.ALL_TYPES,
-            )
-        else:
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         try:
             yield running
         finally:
-            await application.updater.stop()
             await application.stop()
 

@@ -1,13 +1,16 @@
 """Telegram updates in, Replies out: each handler finds the person, calls the chat layer
-once, and renders what it answers. No SOP logic lives here."""
+once, and queues what it answers in the outbox. No SOP logic lives here.
+
+Each runs inside its update's unit of work (bot/handlers/inbox.py): the answers are written
+in the transaction that records the update's effects, and sent once it commits; a tapped
+button's popup is shown then too. Nothing here waits on the network after the first write:
+a file is downloaded before anything is written."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from telegram import Message, Update
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import App
@@ -16,14 +19,15 @@ from bot.chat.approvals import Approvals, TapResult
 from bot.chat.audiences import Audiences, decode_subscribe
 from bot.chat.intake import Intake, Who
 from bot.chat.linking import Linking
-from bot.chat.notify import DeliveryFailed, Notifier, RetryLater
+from bot.chat.notify import Notifier
 from bot.chat.replies import Reply
 from bot.chat.reports import Reports
 from bot.chat.welcome import welcome
 from bot.domain.request import Contact
+from bot.handlers import inbox
 from bot.handlers.telegram import render
+from bot.handlers.telegram.updates import popup
 from bot.i18n import pick_language, t
-from storage.repositories import Repos
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
@@ -40,11 +44,10 @@ class TelegramHandlers:
         self.notifier = notifier
 
     async def who(self, update: Update) -> Who | None:
-        """The person behind the update, created on first sight; None for a repeated update."""
+        """The person behind the update, created on first sight (None: no user, a channel post).
+        Known and unchanged, as for nearly every update, it is one read and no write."""
         user = update.effective_user
         if user is None:
-            return None
-        if not await self.app.people.first_time(PLATFORM, str(update.update_id)):
             return None
         person = await self.app.people.meet(
             PLATFORM, user.id, user.full_name, pick_language(user.language_code), user.username or ""
@@ -52,11 +55,11 @@ class TelegramHandlers:
         return Who(person["id"], person["language"], PLATFORM)
 
     async def reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]) -> None:
+        """Queue the answers to this chat; they go out once the update's transaction commits."""
         chat = update.effective_chat
         if chat is None:  # nowhere to answer (a button under an inline-mode message)
             return
-        for item in replies:
-            await render.send(context.bot, self.app.files, chat.id, item)
+        await self.app.outgoing.send(_chat(chat.id), replies)
 
     async def ignore(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Updates the bot deliberately leaves alone: Telegram Business chats (a customer
@@ -111,8 +114,7 @@ class TelegramHandlers:
         if not (who := await self.who(update)):
             return
         new = "en" if who.lang == "id" else "id"
-        async with self.app.db.transaction() as tx:
-            await Repos(tx).people.set_language(who.person_id, new)
+        await self.app.people.set_language(who.person_id, new)
         await self.reply(update, context, [Reply(t("lang.switched", new))])
 
     async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -196,24 +198,30 @@ class TelegramHandlers:
         await self.reply(update, context, await self.intake.on_contact(who, contact))
 
     async def file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A photo, an image or video sent as a file, or a video."""
-        if not (who := await self.who(update)):
+        """A photo, an image or video sent as a file, or a video. Checked and downloaded before
+        anything is written (the person's first message may be a poster)."""
+        user = update.effective_user
+        if user is None:
             return
+        known = await self.app.people.known(PLATFORM, user.id)
+        lang = known["language"] if known else pick_language(user.language_code)
         message = update.effective_message
         item, filename, mime = _attachment(message)
         media = mime.startswith(IMAGE_OR_VIDEO) or bool(message.photo)
-        if not media and not await self.approvals.wants_document(who.person_id):
+        if not media and not (known and await self.approvals.wants_document(known["id"])):
+            who = await self.who(update)
             text = t("intake.unsupported_file", who.lang, name=filename or "-", mime=mime or "?")
             await self.reply(update, context, [Reply(text), *await self.intake.current(who)])
             return
         kind = "image" if message.photo or mime.startswith("image/") else "video" if media else "file"
-        refusal = _too_big_to_fetch(item.file_size or 0, self.app, who.lang, kind)
+        refusal = _too_big_to_fetch(item.file_size or 0, self.app, lang, kind)
         if refusal:
             await self.reply(update, context, [Reply(refusal)])
             return
         data = bytes(await (await item.get_file()).download_as_bytearray())
         if message.photo:
             render.remember_photo(context.bot, data, item.file_id)
+        who = await self.who(update)
         result = await self.approvals.on_file(who.person_id, who.lang, data, filename, mime, PLATFORM)
         if result is not None:
             await self.after_tap(update, context, result, who.lang)
@@ -226,29 +234,25 @@ class TelegramHandlers:
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query.message is None:  # under a message sent in inline mode: none of the bot's own
-            await _answer(query)
-            return
+            return  # (the spinner is stopped after the commit: bot/handlers/telegram/updates.py)
         who = await self.who(update)
         if who is None:
-            await _answer(query)
             return
         data = query.data or ""
         if (index := decode_subscribe(data)) is not None:
-            await _answer(query)
             menu = await self.audiences.toggle(
                 PLATFORM, query.message.chat.id, who.person_id, index, who.lang
             )
-            if _tapped(query) is None:  # too old to edit: the menu comes again
+            if (card := _card(query)) is None:  # too old to edit: the menu comes again
                 await self.reply(update, context, [menu])
                 return
-            await render.edit(context.bot, query.message.chat_id, query.message.message_id, False, menu)
+            await self.app.outgoing.edit([(_chat(query.message.chat.id), card, menu)])
             return
         if data.startswith("e|"):
             result = await self.approvals.on_evidence_tap(who.person_id, who.lang, data)
             await self.after_tap(update, context, result, who.lang)
             return
         if (intake_button := callbacks.decode_intake(data)) is not None:
-            await _answer(query)
             action, value = intake_button
             if action == "revise":
                 replies = await self.intake.revise(who, value)
@@ -259,50 +263,44 @@ class TelegramHandlers:
         result = await self.approvals.on_tap(who.person_id, who.lang, data, PLATFORM)
         await self.after_tap(update, context, result, who.lang)
 
-    async def _mark_tapped(self, query, result: TapResult, edited: list[dict], lang: str) -> None:
-        """A card from /antrian is not a prompt the notifier knows: it says who decided too."""
-        if query is None or _tapped(query) is None:
-            return
-        tapped = {"chat_id": query.message.chat_id, "message_id": query.message.message_id,
-                  "has_media": render.is_media(query.message)}
-        if any((r.get("chat_id"), r.get("message_id")) == (tapped["chat_id"], tapped["message_id"])
-               for r in edited):
-            return
-        with contextlib.suppress(DeliveryFailed, RetryLater):
-            reply = self.notifier.decided_reply(result.decided, lang)
-            await self.notifier.senders[PLATFORM].edit(tapped, reply)
-
     async def after_tap(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, result: TapResult, lang: str = "id"
     ) -> None:
+        """What a tap (or the reason or file it asked for) did: the popup, shown after the
+        commit; then, queued in this update's transaction, the tapped card re-drawn, the
+        answers, and every holder's prompt (and the tapped card) saying who decided."""
         query = update.callback_query
+        card = _card(query) if query is not None else None
         if query is not None:
-            await _answer(query, result.popup[:200] or None)
-            if result.edit is not None and _tapped(query) is not None:
-                await render.edit(
-                    context.bot,
-                    query.message.chat_id,
-                    query.message.message_id,
-                    render.is_media(query.message),
-                    result.edit,
-                )
+            popup(result.popup)
+            if result.edit is not None and card is not None:
+                await self.app.outgoing.edit([(_chat(card["chat_id"]), card, result.edit)])
         await self.reply(update, context, result.replies)
         if result.decided is not None:
-            edited = await self.notifier.mark_decided(result.decided)
-            await self._mark_tapped(query, result, edited, lang)
+            tapped = (_chat(card["chat_id"]), card) if card is not None else None
+            await self.notifier.queue_decided(result.decided, tapped, lang)
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log it, and tell the person their input is kept and to try again."""
-        log.error("update failed", exc_info=context.error)
-        if isinstance(update, Update) and update.effective_chat and update.effective_user:
-            with contextlib.suppress(TelegramError):
-                await context.bot.send_message(update.effective_chat.id, t("error.internal", "id"))
+        """A handler failed: the update's unit of work is rolled back and the person is told
+        (bot/handlers/inbox.py) that their input is not taken and to send it again."""
+        handling = inbox.current()
+        if handling is not None and context.error is not None:
+            handling.failed = context.error
+        else:
+            log.error("update failed outside the inbox", exc_info=context.error)
 
 
-async def _answer(query, text: str | None = None) -> None:
-    """Stop the button's spinner; a slow or failed answer must not cancel the tap itself."""
-    with contextlib.suppress(TelegramError):
-        await query.answer(text)
+def _chat(chat_id: int | str) -> str:
+    return f"{PLATFORM}:{chat_id}"
+
+
+def _card(query) -> dict | None:
+    """The message a button was on, as an edit names it; None if it can no longer be edited."""
+    message = _tapped(query)
+    if message is None:
+        return None
+    return {"platform": PLATFORM, "chat_id": message.chat_id, "message_id": message.message_id,
+            "has_media": render.is_media(message)}
 
 
 def _source(message: Message) -> str:

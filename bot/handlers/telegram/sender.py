@@ -1,4 +1,5 @@
-"""Telegram as a notice Sender: Replies into private chats, and edits of earlier ones."""
+"""Telegram as the Notifier's Sender: notices and replies into chats, and edits of earlier
+messages (a tapped card, the other holders' prompts)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ class TelegramSender:
         self.bot = bot
         self.files = files
 
-    async def send(self, external_id: str, reply: Reply) -> dict:
+    async def send(self, external_id: str, reply: Reply, seed: str | None = None) -> dict:
+        """Telegram has no idempotency key: a send repeated after a crash arrives twice."""
         try:
             sent = await render.send(self.bot, self.files, int(external_id), reply)
         except RetryAfter as exc:
@@ -26,6 +28,10 @@ class TelegramSender:
         except (Forbidden, BadRequest) as exc:
             raise DeliveryFailed(exc.message) from exc
         return sent.as_result()
+
+    async def answer(self, chat: str, replies: list[Reply], row: dict) -> None:
+        for reply in replies:
+            await self.send(chat, reply)
 
     async def edit(self, result: dict, reply: Reply) -> None:
         try:

@@ -13,9 +13,10 @@ read once when the transport starts: aiohttp's own `trust_env` re-reads the envi
 
 from __future__ import annotations
 
+import json
 import ssl
 import urllib.request
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 import certifi
@@ -102,6 +103,21 @@ class AiohttpRequest(BaseRequest):
             bypass = address and urllib.request.proxy_bypass_environment(key[1], self._env)
             self._proxies[key] = URL(address) if address and not bypass else None
         return self._proxies[key]
+
+
+class Form:
+    """Plain parameters for `AiohttpRequest.post` (lists as JSON, as the Bot API takes them),
+    for calls made without a `telegram.Bot` method: the poller's getUpdates, whose answer it
+    stores as Telegram sent it."""
+
+    contains_files = False
+
+    def __init__(self, params: dict[str, object]) -> None:
+        self.params = params
+
+    def url_encoded_parameters(self) -> str:
+        plain = {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in self.params.items()}
+        return urlencode(plain)
 
 
 def _plus(a: float | None, b: float | None) -> float | None:
