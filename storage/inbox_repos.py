@@ -70,9 +70,16 @@ class Inbox:
         rows = await self.tx.all(f"SELECT {COLUMNS} FROM inbox WHERE status = 'pending' ORDER BY id")
         return [_row(row) for row in rows]
 
-    async def count_restart(self) -> None:
-        """A start of the bot found these rows pending (a crash, or a stop, came first)."""
-        await self.tx.execute("UPDATE inbox SET restarts = restarts + 1 WHERE status = 'pending'")
+    async def count_restart(self, sources: list[str]) -> None:
+        """A start of the bot that handles `sources` found rows pending (a crash, or a stop,
+        came first): count one more start for each chat's oldest, the only one of the chat's
+        that can have been in hand then (a chat's updates are handled one after another)."""
+        marks = ", ".join("?" * len(sources)) or "NULL"
+        await self.tx.execute(
+            "UPDATE inbox SET restarts = restarts + 1 WHERE id IN (SELECT MIN(id) FROM inbox"
+            f" WHERE status = 'pending' AND source IN ({marks}) GROUP BY source, chat_key)",
+            sources,
+        )
 
     async def handled(self, row_id: int) -> None:
         await self.tx.execute(

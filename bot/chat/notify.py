@@ -100,7 +100,9 @@ class Notifier:
     async def dispatch(self) -> int:
         """Hand the due rows not yet in hand to their person's sender; the number handed."""
         async with self.app.db.reading() as tx:
-            rows = await Repos(tx).outbox.due(self.app.clock.now(), ("notice", "reply"), limit=FETCH)
+            # past the rows in hand: a backlog being sent must not hide what was queued after it
+            rows = await Repos(tx).outbox.due(self.app.clock.now(), ("notice", "reply"),
+                                              limit=FETCH + len(self._taken))
         fresh = [row for row in rows if row["id"] not in self._taken]
         for row in fresh:
             self._taken.add(row["id"])
@@ -128,6 +130,7 @@ class Notifier:
                     break
                 queue.popleft()
                 self._taken.discard(row["id"])
+                self._tries.pop(row["id"], None)
         finally:
             self._workers.pop(key, None)
             if not queue:

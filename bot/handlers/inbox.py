@@ -9,8 +9,9 @@ queues and the mark that it was handled commit together, or not at all.
 If the handler raises, everything it did is rolled back; the row is then marked failed with
 the error, and the person is told once (an apology through the outbox) that their input did
 not go through and to send it again. It is not retried: a bug would fail again, forever.
-A crash leaves the row pending, handled after the restart; a row found pending at
-MAX_RESTARTS starts is taken as what crashes the bot, and failed the same way.
+A crash leaves the row pending, handled after the restart; a row that was its chat's oldest
+pending one at MAX_RESTARTS starts (so in hand at each crash) is taken as what crashes the
+bot, and failed the same way.
 
 After the outcome is durable (committed, or recorded as failed), the handler's `after`
 actions run (a Telegram button's popup); then the receivers hear the row is done (Telegram
@@ -118,10 +119,10 @@ class InboxWorker:
             await self._cancel_all()
 
     async def recover(self) -> None:
-        rows = await self.app.inbox.recover()
+        rows = await self.app.inbox.recover(list(self.sources))
         for row in rows:
-            if row.restarts >= MAX_RESTARTS and row.source in self.sources:
-                error = f"pending at {row.restarts} starts of the bot (a crash each time?)"
+            if row.restarts >= MAX_RESTARTS:
+                error = f"in hand at {row.restarts} starts of the bot (a crash each time?)"
                 log.error("update %s:%s failed: %s", row.source, row.event_id, error)
                 await self._record_failure(row, error)
                 self._done(row)

@@ -16,7 +16,7 @@ from storage.db import Database
 from storage.inbox_repos import InboxRow, Incoming
 from storage.repositories import Repos
 
-MAX_RESTARTS = 3  # an update pending at this many starts is taken as the cause of the crashes
+MAX_RESTARTS = 3  # an update in hand at this many starts is taken as the cause of the crashes
 
 
 @dataclass
@@ -44,10 +44,11 @@ class InboxService:
             if apology is not None:
                 await repos.outbox.add_many(REPLY, [(None, *apology)], self.clock.now())
 
-    async def recover(self) -> list[InboxRow]:
-        """At start: the rows a crash (or a stop) left pending, each counted once more."""
+    async def recover(self, sources: list[str]) -> list[InboxRow]:
+        """At start: the rows of `sources` a crash (or a stop) left pending; each chat's oldest
+        is counted once more (another platform's wait, uncounted, until it runs again)."""
         async with self.db.transaction() as tx:
             inbox = Repos(tx).inbox
-            await inbox.count_restart()
-            return await inbox.pending()
+            await inbox.count_restart(sources)
+            return [row for row in await inbox.pending() if row.source in sources]
 
