@@ -10,15 +10,17 @@ and the simulated people. Variants:
 
 * ``bot``: humas-bot exactly as ``humas-bot run`` starts it (``bot.runner.run``: logging,
   ``App.open`` with the system clock, SIGTERM handling, the runner's ``serve()`` with
-  ``bot.handlers.telegram.application.build(app)``, i.e. PerUserOrder and AIORateLimiter,
-  plus the notifier, broadcaster and deadline loops), the default flow, with only the
+  ``bot.handlers.telegram.application.build(app)``, i.e. AIORateLimiter, its own polling
+  into the inbox and the inbox worker (each update stored, handled in a transaction with its
+  answers, confirmed once committed), plus the notifier (which sends the answers),
+  broadcaster and deadline loops), the default flow, with only the
   database moved to a fresh temp dir.
   Two coordinators hold the koordinator role, so every submission also sends them cards,
   as in production. This is the headline.
 * ``bot-nolimit``: the same with ``build(app, rate_limit=False)`` (patched in the child).
 * ``echo``: a bare PTB Application (same base URLs, ``concurrent_updates(256)``, the same
-  degree as PerUserOrder) whose handlers send one message per message or button tap (and
-  answer the tap).
+  degree as humas-bot's inbox worker) whose handlers send one message per message or button
+  tap (and answer the tap).
 * ``echo-aiohttp``: the echo bot on humas-bot's own HTTP transport
   (``bot.handlers.telegram.transport.AiohttpRequest``) instead of PTB's default httpx. The
   bot runs on it in production, so bot / echo-aiohttp is what humas-bot's own code costs over
