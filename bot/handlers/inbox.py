@@ -173,11 +173,10 @@ class InboxWorker:
         token = _handling.set(handling)
         try:
             try:
-                async with self.app.db.unit():
+                async with self.app.inbox.handling(row):
                     await source.handle(row)
                     if handling.failed is not None:
                         raise handling.failed
-                    await self.app.inbox.handled(row)
                 handling.ok = True
             except Exception as error:
                 log.error("update %s:%s failed", row.source, row.event_id, exc_info=error)

@@ -1,13 +1,16 @@
 """The inbox's writes: storing what the platforms send, and recording how each update ended.
 
 `store` is one statement per batch (a getUpdates answer, a webhook call), committed before
-the platform is answered. `handled` runs inside the update's unit of work, so it commits with
-the update's effects; `failed` runs after that unit rolled back, in a transaction of its own,
-with the apology to the person, so a failing update is answered once and never retried.
+the platform is answered. `handling` is the update's unit of work, which marks the row
+handled as its last write, so the mark commits with the update's effects; `failed` runs
+after that unit rolled back, in a transaction of its own, with the apology to the person,
+so a failing update is answered once and never retried.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.clock import Clock
@@ -31,9 +34,14 @@ class InboxService:
         async with self.db.statement() as tx:
             return await Repos(tx).inbox.store(items)
 
-    async def handled(self, row: InboxRow) -> None:
-        async with self.db.statement() as tx:
-            await Repos(tx).inbox.handled(row.id)
+    @asynccontextmanager
+    async def handling(self, row: InboxRow) -> AsyncIterator[None]:
+        """The update's unit of work (storage/unit.py): what the block writes, and the mark
+        that the row was handled, commit together when it ends; nothing if it raises."""
+        async with self.db.unit():
+            yield
+            async with self.db.statement() as tx:
+                await Repos(tx).inbox.handled(row.id)
 
     async def failed(self, row: InboxRow, error: str, apology: tuple[str, dict] | None) -> None:
         """The update is given up (its effects were rolled back): say why, and queue the
