@@ -36,6 +36,8 @@ from storage.inbox_repos import InboxRow, Incoming
 log = logging.getLogger(__name__)
 AT_ONCE = 256  # updates handled concurrently (of different chats)
 RETRY_SECONDS = 5.0  # when even recording a failure failed (the database is unwell)
+HANDLE_SECONDS = 300.0  # an update still in hand after this is failed: a hung download must not
+# hold its chat, and Telegram's confirmations, for ever
 
 Action = Callable[[], Awaitable[object]]
 
@@ -71,8 +73,9 @@ class Source(Protocol):
 
 
 class InboxWorker:
-    def __init__(self, app: App, at_once: int = AT_ONCE) -> None:
+    def __init__(self, app: App, at_once: int = AT_ONCE, handle_seconds: float = HANDLE_SECONDS) -> None:
         self.app = app
+        self.handle_seconds = handle_seconds
         self.sources: dict[str, Source] = {}
         self.ready = asyncio.Event()  # rows left pending by the last run are taken
         self._taken: dict[int, InboxRow] = {}  # stored, not yet done
@@ -173,7 +176,7 @@ class InboxWorker:
         token = _handling.set(handling)
         try:
             try:
-                async with self.app.inbox.handling(row):
+                async with self.app.inbox.handling(row), asyncio.timeout(self.handle_seconds):
                     await source.handle(row)
                     if handling.failed is not None:
                         raise handling.failed

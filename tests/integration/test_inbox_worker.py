@@ -68,3 +68,15 @@ async def test_an_update_in_hand_at_every_start_is_given_up_with_one_apology(app
     assert await statuses(app) == {"5": "failed", "6": "handled"}
     assert platform.handled == ["6"], "the next update of that chat is handled"
     assert await apologies(app) == 1
+
+
+async def test_an_update_that_hangs_is_failed_and_its_chat_goes_on(app):
+    platform = Platform(hang_on="5")
+    worker = InboxWorker(app, handle_seconds=0.2)
+    worker.add(platform)
+    await worker.recover()
+    await worker.receive([Incoming("telegram", "5", "1001", "{}"), Incoming("telegram", "6", "1001", "{}")])
+    await asyncio.wait_for(worker.wait_idle(), 2)
+    assert await statuses(app) == {"5": "failed", "6": "handled"}
+    assert platform.handled == ["6"]
+    assert await apologies(app) == 1
