@@ -69,6 +69,7 @@ class Notifier:
         self._queues: dict[str, deque[dict]] = {}
         self._workers: dict[str, asyncio.Task] = {}
         self._taken: set[int] = set()
+        self._recent: set[int] = set()  # rows done while a look at the outbox was in flight
         self._tries: dict[int, int] = {}
         self._marks = _SentMarks(app)
 
@@ -99,11 +100,13 @@ class Notifier:
 
     async def dispatch(self) -> int:
         """Hand the due rows not yet in hand to their person's sender; the number handed."""
+        # a row done while the read below is in flight may still read as pending: remember it
+        self._recent = set()
         async with self.app.db.reading() as tx:
             # past the rows in hand: a backlog being sent must not hide what was queued after it
             rows = await Repos(tx).outbox.due(self.app.clock.now(), ("notice", "reply"),
                                               limit=FETCH + len(self._taken))
-        fresh = [row for row in rows if row["id"] not in self._taken]
+        fresh = [row for row in rows if row["id"] not in self._taken and row["id"] not in self._recent]
         for row in fresh:
             self._taken.add(row["id"])
             key = row["recipient"]
@@ -130,6 +133,7 @@ class Notifier:
                     break
                 queue.popleft()
                 self._taken.discard(row["id"])
+                self._recent.add(row["id"])
                 self._tries.pop(row["id"], None)
         finally:
             self._workers.pop(key, None)

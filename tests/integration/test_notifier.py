@@ -10,6 +10,7 @@ from bot.chat.approvals import Approvals
 from bot.chat.notify import Notifier, RetryLater
 from bot.chat.replies import Reply
 from bot.domain.request import Contact, Content, MediaRef
+from storage.repositories import Outbox
 
 COORDINATORS = (2001, 2002, 2003)
 
@@ -76,3 +77,36 @@ async def test_told_to_wait_a_person_keeps_their_order_for_the_next_pass(app):
     await notifier.drain()
     assert platform.received["2002"] == codes
     assert await pending_prompts(app) == 0
+
+
+class CountingPlatform(SlowPlatform):
+    """Records every send of a notice, to find any sent twice."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sends: list[tuple[str, str]] = []
+
+    async def send(self, external_id: str, reply: Reply, seed: str | None = None) -> dict:
+        self.sends.append((external_id, seed or ""))
+        await asyncio.sleep(0)
+        return {"chat_id": external_id, "message_id": len(self.sends)}
+
+
+async def test_a_notice_done_while_the_outbox_is_read_is_not_sent_again(app, monkeypatch):
+    """Under load the event loop may get back to a read of the outbox only after rows it saw
+    pending were sent and marked meanwhile: none of them goes out twice."""
+    await two_submissions(app)
+    due = Outbox.due
+
+    async def slow_to_come_back(self, *args, **kwargs):
+        rows = await due(self, *args, **kwargs)
+        await asyncio.sleep(0.05)  # the loop is busy; the senders finish meanwhile
+        return rows
+
+    monkeypatch.setattr(Outbox, "due", slow_to_come_back)
+    platform = CountingPlatform()
+    notifier = Notifier(app, Approvals(app), {"telegram": platform})
+    await notifier.dispatch()  # hands the six prompts over; they go out while the next read waits
+    await notifier.drain()
+    assert await pending_prompts(app) == 0
+    assert len(platform.sends) == len(set(platform.sends)) == 6, "a notice went out twice"
