@@ -98,7 +98,7 @@ async def started(app: App, *, telegram: bool = True, line: bool = True) -> Asyn
             from bot.handlers.telegram.application import build
             from bot.handlers.telegram.application import started as telegram_started
 
-            running = build(app, notifier=platforms.notifier, on_change=platforms.wake)
+            running = build(app, notifier=platforms.notifier)
             platforms.telegram = running
             platforms.broadcasters.append(running.broadcaster)
             platforms.inbox.add(running.source)
@@ -107,10 +107,12 @@ async def started(app: App, *, telegram: bool = True, line: bool = True) -> Asyn
             from bot.broadcast.line import LineBroadcaster
             from bot.handlers.line.webhook import LineServer
 
-            server = LineServer(app, platforms.notifier, platforms.inbox, on_change=platforms.wake)
+            server = LineServer(app, platforms.notifier, platforms.inbox)
             platforms.line = server
             stack.push_async_callback(server.close)
-            platforms.broadcasters.append(LineBroadcaster(app, server.api, on_progress=_progress(platforms)))
+            broadcaster = LineBroadcaster(app, server.api, on_progress=_progress(platforms))
+            platforms.broadcasters.append(broadcaster)
+            app.db.watch_queue(broadcaster.wake, kinds=("broadcast",))
         if platforms.telegram is None and platforms.line is None:
             raise RuntimeError(NO_PLATFORM)
         deadlines = Deadlines(app.db, app.flow, app.clock,

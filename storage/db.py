@@ -86,7 +86,7 @@ def engine_for(target: Path | str) -> Engine:
 class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._on_queued: list[Callable[[], None]] = []
+        self._on_queued: list[tuple[Callable[[], None], frozenset[str] | None]] = []
 
     @property
     def dialect(self) -> Dialect:
@@ -159,11 +159,13 @@ class Database:
                 (number, name, utcnow_text()),
             )
 
-    def watch_queue(self, listener: Callable[[], None]) -> None:
+    def watch_queue(self, listener: Callable[[], None], kinds: Iterable[str] | None = None) -> None:
         """Call `listener` after every commit that queued messages (outbox or broadcast
-        rows): it wakes the senders, which otherwise only look now and then."""
-        if listener not in self._on_queued:
-            self._on_queued.append(listener)
+        rows), of `kinds` only if given: it wakes the senders, which otherwise only look now
+        and then."""
+        entry = (listener, frozenset(kinds) if kinds else None)
+        if entry not in self._on_queued:
+            self._on_queued.append(entry)
 
     def unit(self) -> units.Unit:
         """`async with db.unit():` one update's unit of work (see storage/unit.py)."""
@@ -210,8 +212,9 @@ class Database:
 
     def _committed(self, tx: Tx) -> None:
         if tx.queued:
-            for listener in self._on_queued:
-                listener()
+            for listener, kinds in self._on_queued:
+                if kinds is None or not tx.kinds or tx.kinds & kinds:
+                    listener()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
@@ -233,6 +236,7 @@ class Tx:
     def __init__(self, conn: Connection, statements: int | None = None) -> None:
         self.conn = conn
         self.queued = False  # set by the repositories that queue messages
+        self.kinds: set[str] = set()  # of what (outbox kinds); none named: of any
         self._left = statements  # None: as many as the transaction needs
 
     def _count(self) -> None:

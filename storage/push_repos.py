@@ -100,6 +100,7 @@ class Broadcasts:
     async def create(self, request_id: int, version: int, audiences: list[str], due_at: datetime,
                      created_by: int | None) -> int:
         self.tx.queued = True
+        self.tx.kinds.add("broadcast")
         return await self.tx.execute(
             "INSERT INTO broadcasts (request_id, version, audiences, due_at, created_by, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",

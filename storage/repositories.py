@@ -421,6 +421,7 @@ class Outbox:
             return None
         now = utcnow_text()
         self.tx.queued = True
+        self.tx.kinds.add(kind)
         return await self.tx.execute(
             "INSERT INTO outbox (request_id, kind, recipient, payload, dedupe_key, due_at,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -439,6 +440,7 @@ class Outbox:
             params += [request_id, kind, recipient, json.dumps(payload), due, now, now]
         marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
         self.tx.queued = True
+        self.tx.kinds.add(kind)
         await self.tx.execute(
             "INSERT INTO outbox (request_id, kind, recipient, payload, due_at, created_at, updated_at)"
             f" VALUES {marks}",
@@ -446,8 +448,10 @@ class Outbox:
         )
 
     async def due(self, now: datetime, kinds: tuple[str, ...], limit: int = 100,
-                  prefix: str | None = None) -> list[dict]:
-        """Pending rows due by `now`; `prefix` keeps one platform's ("line:")."""
+                  prefix: str | None = None, besides: set[int] | frozenset[int] = frozenset()) -> list[dict]:
+        """Pending rows due by `now`; `prefix` keeps one platform's ("line:"). `besides`: ids
+        the caller has in hand already, left out before their JSON is read (the limit counts
+        them: pass a limit that leaves room for them)."""
         marks = ", ".join("?" * len(kinds))
         mine = " AND substr(recipient, 1, ?) = ?" if prefix else ""
         rows = await self.tx.all(
@@ -455,7 +459,7 @@ class Outbox:
             " ORDER BY due_at, id LIMIT ?",
             (*kinds, utc_text(now), *((len(prefix), prefix) if prefix else ()), limit),
         )
-        return [_outbox_row(row) for row in rows]
+        return [_outbox_row(row) for row in rows if row["id"] not in besides]
 
     async def in_flight(self, kind: str, prefix: str) -> list[dict]:
         """Rows left in 'sending' (by a crash, or a call that got no answer), of one platform."""

@@ -30,6 +30,7 @@ PEOPLE_AT_ONCE = 32  # whose messages go out side by side; each person's own sta
 ERROR_PAUSE = 1.0  # after a send failed unexpectedly, before that person's messages are tried again
 TRIES = 5  # unexpected failures of one row before it is given up
 FETCH = 500  # rows looked at per pass
+KINDS = ("notice", "reply")  # the outbox rows it sends
 NO_IDENTITY = {"reason": "no identity on a running platform"}
 
 
@@ -104,8 +105,8 @@ class Notifier:
         self._recent = set()
         async with self.app.db.reading() as tx:
             # past the rows in hand: a backlog being sent must not hide what was queued after it
-            rows = await Repos(tx).outbox.due(self.app.clock.now(), ("notice", "reply"),
-                                              limit=FETCH + len(self._taken))
+            rows = await Repos(tx).outbox.due(self.app.clock.now(), KINDS,
+                                              limit=FETCH + len(self._taken), besides=self._taken)
         fresh = [row for row in rows if row["id"] not in self._taken and row["id"] not in self._recent]
         for row in fresh:
             self._taken.add(row["id"])

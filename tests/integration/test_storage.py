@@ -201,6 +201,21 @@ async def test_a_single_statement_write_refuses_a_second_and_wakes_the_senders(a
     assert woken == [True], "no commit that queued a message, no wake-up"
 
 
+async def test_each_sender_is_woken_by_what_it_sends(app):
+    """Every update queues a reply: the push-info senders need not look each time."""
+    woken = []
+    app.db.watch_queue(lambda: woken.append("notifier"), kinds=("notice", "reply"))
+    app.db.watch_queue(lambda: woken.append("broadcaster"), kinds=("broadcast",))
+    now = datetime.now(UTC)
+    async with app.db.statement() as tx:
+        await Repos(tx).outbox.add(None, "reply", "telegram:1", {"op": "send", "replies": []}, now)
+    assert woken == ["notifier"]
+    async with app.db.transaction() as tx:
+        await Repos(tx).outbox.add(None, "broadcast", "telegram:2", {}, now)
+        await Repos(tx).outbox.add(None, "notice", "3", {}, now)
+    assert woken == ["notifier", "notifier", "broadcaster"]
+
+
 async def test_request_codes_count_per_year(app, clock, poster_content):
     client = await app.people.person("telegram", 1001, "Sari")
     first = await app.requests.submit(client, poster_content)

@@ -27,6 +27,7 @@ from linebot.v3.webhook import SignatureValidator
 from PIL import Image, ImageDraw
 
 from bot.app import App
+from bot.chat.notify import KINDS as NOTIFIED
 from bot.chat.notify import Notifier
 from bot.handlers.inbox import InboxWorker
 from bot.handlers.line.handlers import LineHandlers, LineSource, incoming
@@ -69,7 +70,10 @@ class LineServer:
         notifier.senders[self.sender.platform] = self.sender
         self.handlers = LineHandlers(app, notifier, self.sender, AsyncMessagingApiBlob(self._data_client))
         worker.add(LineSource(self.handlers))
-        app.db.watch_queue(on_change or notifier.wake)
+        if on_change is not None:
+            app.db.watch_queue(on_change)
+        else:
+            app.db.watch_queue(notifier.wake, kinds=NOTIFIED)
         self.signature = SignatureValidator(settings.line_channel_secret.get_secret_value())
         self.web = web.Application(client_max_size=MAX_BODY)
         self.web.router.add_post(WEBHOOK_PATH, self.webhook)

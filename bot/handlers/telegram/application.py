@@ -30,6 +30,7 @@ from telegram.ext import (
 from bot.app import App
 from bot.broadcast.telegram import TelegramBroadcaster
 from bot.chat.approvals import Approvals
+from bot.chat.notify import KINDS as NOTIFIED
 from bot.chat.notify import Notifier
 from bot.config import Settings
 from bot.handlers.inbox import InboxWorker
@@ -139,7 +140,11 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
     )
     running = Running(application, notifier, TelegramBroadcaster(app, broadcast_bot))
     handlers = TelegramHandlers(app, notifier)
-    app.db.watch_queue(on_change or running.wake)
+    if on_change is not None:
+        app.db.watch_queue(on_change)
+    else:  # each sender woken by what it sends only: every update queues a reply
+        app.db.watch_queue(notifier.wake, kinds=NOTIFIED)
+        app.db.watch_queue(running.broadcaster.wake, kinds=("broadcast",))
     # New messages only: an edit is never a new answer or command (Telegram sends one even when
     # just a link preview loads), and a Business chat's or a guest chat's message is not one
     # written to this bot, although it can name the same private chat.
