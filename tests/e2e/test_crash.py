@@ -18,7 +18,6 @@ delivery twice, no message more than twice, no apology, and one request.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -29,6 +28,7 @@ from bot.app import App
 from bot.config import Settings
 from bot.emulator.telegram import SimUser, TelegramEmulator
 from storage.repositories import Repos
+from tests.databases import database_for
 from tests.e2e.bot_world import ANSWERS, PEOPLE, QUESTION, ROLES, buttons_of, poster_bytes, text_of
 from tests.e2e.telegram_fixtures import telegram_server as telegram_server  # noqa: F401
 from tests.e2e.test_push_info import WIB, all_day_flow
@@ -155,9 +155,13 @@ def _original(server: TelegramEmulator, user: SimUser, message: dict) -> str:
     return text_of(history[0]) if history else text_of(message)
 
 
-async def prepare(database, flows, offset: int) -> None:
+def settings(folder, flows) -> Settings:
+    return Settings(database=database_for(folder), flow="sepanjang", flows_dir=flows)
+
+
+async def prepare(folder, flows, offset: int) -> None:
     """Roles for this walk's officials, and the subscribers (as if they had used /langganan)."""
-    app = await App.open(Settings(database=database, flow="sepanjang", flows_dir=flows))
+    app = await App.open(settings(folder, flows))
     try:
         for name, role in ROLES.items():
             await app.people.grant(role, "telegram", PEOPLE[name][0] + offset)
@@ -213,15 +217,17 @@ def duplicates(server: TelegramEmulator, walk: Walk) -> tuple[Counter, int, list
     return extra, most, which
 
 
-def decisions_twice(database) -> tuple[int, int]:
+async def decisions_twice(folder, flows) -> tuple[int, int]:
     """(requests, decisions recorded twice for one step and version)."""
-    with sqlite3.connect(database) as db:
-        requests = db.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
-        twice = db.execute(
-            "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM audit_log"
-            " WHERE act NOT IN ('evidence', 'escalate') GROUP BY request_id, step_id, version, act)"
-        ).fetchone()[0]
-    return requests, twice
+    app = await App.open(settings(folder, flows))
+    try:
+        async with app.db.reading() as tx:
+            requests = await tx.scalar("SELECT COUNT(*) FROM requests")
+            counts = await tx.all("SELECT COUNT(*) AS n FROM audit_log WHERE act NOT IN"
+                                  " ('evidence', 'escalate') GROUP BY request_id, step_id, version, act")
+    finally:
+        await app.close()
+    return requests, sum(row["n"] - 1 for row in counts)
 
 
 async def test_kill_9_at_every_step_boundary_loses_nothing_and_repeats_little(telegram_server, tmp_path,
@@ -238,13 +244,13 @@ async def test_kill_9_at_every_step_boundary_loses_nothing_and_repeats_little(te
     for shift in (0, 2, 4, 6):  # each step meets four of the seven delays
         folder = tmp_path / f"walk{shift}"
         folder.mkdir()
-        await prepare(folder / "humas.db", flows, offset=shift * 100)
+        await prepare(folder, flows, offset=shift * 100)
         before = Counter({c: server.delivered[c] for c in SUBSCRIBERS})
         flow = {"flow": "sepanjang", "flows_dir": str(flows)}
         walk = await walk_with_kills(server, folder, flow, shift, figures)
         extra, most, which = duplicates(server, walk)
         repeated += which
-        requests, twice = decisions_twice(folder / "humas.db")
+        requests, twice = await decisions_twice(folder, flows)
         delivered = {c: server.delivered[c] - before[c] for c in SUBSCRIBERS}
         walks.append((walk, extra, most, requests, twice, delivered))
         totals["messages repeated"] += sum(extra.values())

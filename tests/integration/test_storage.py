@@ -96,7 +96,7 @@ async def test_refused_action_changes_nothing(app, poster_content):
 
 
 TABLES = ("requests", "request_versions", "audit_log", "people", "identities", "role_grants", "invites",
-          "media", "outbox", "drafts", "seen_events", "pending_inputs", "targets", "subscribers",
+          "media", "outbox", "drafts", "inbox", "pending_inputs", "targets", "subscribers",
           "broadcasts", "timers", "link_codes", "code_counters")
 
 
