@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.domain.engine import Act
 from bot.domain.request import Status
 from storage.db import Database, engine_for
+from storage.inbox_repos import Incoming
 from storage.repositories import Repos
 from tests.databases import ON_POSTGRES, database_for
 from tests.e2e.telegram_fixtures import telegram_server as telegram_server  # noqa: F401
@@ -69,7 +70,7 @@ async def build_office(tmp_path: Path, clock, server) -> str:
         await app.people.redeem(await app.people.invite("petugas"), line)
         await app.people.invite("direktur")  # not used yet
         await app.people.link_code(ids["client"], "telegram", clock.now())
-        await app.people.first_time("telegram", "update-9001")
+        await app.inbox.store([Incoming("telegram", "9001", "1001", '{"update_id": 9001}')])
         async with app.db.transaction() as tx:
             repos = Repos(tx)
             await repos.drafts.save(line, "line", "caption", {"data": {"title": "Seminar"}})
