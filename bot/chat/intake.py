@@ -14,11 +14,12 @@ from bot.chat.replies import Button, Reply
 from bot.domain import intake
 from bot.domain.dates import long_date
 from bot.domain.durations import format_duration
+from bot.domain.engine import Refused
 from bot.domain.intake import CHOOSE_FIELD, SUMMARY, Draft
 from bot.domain.request import Contact, Content
 from bot.domain.rules import Violation, earliest_date, example_date, format_date, windows_label
 from bot.i18n import t
-from bot.services.requests import RuleViolations
+from bot.services.requests import RuleViolations, UnknownRequest
 from storage.repositories import Repos
 
 DATE_BUTTONS = 6
@@ -70,11 +71,30 @@ class Intake:
         return self.ask(draft, who.lang)
 
     async def revise(self, who: Who, code: str) -> list[Reply]:
-        """Reopen a returned request as a draft at its summary."""
-        state = await self.app.requests.get(code)
+        """Reopen a returned request as a draft at its summary. The code comes from button
+        data, which anyone can forge: only the requester of a request that is returned now
+        gets its content. A form already in progress is never overwritten."""
+        try:
+            state = await self.app.requests.revisable(code, who.person_id)
+        except Refused as refused:
+            return [Reply(await self._refusal(refused, code, who.lang))]
+        draft = await self._load(who.person_id)
+        if draft is not None and draft.code == code:  # tapped again: carry on where it stopped
+            return [Reply(t("intake.continue", who.lang)), *self.ask(draft, who.lang)]
+        if draft is not None:
+            return [Reply(t("revise.busy", who.lang, code=code)), *self.ask(draft, who.lang)]
         draft = intake.revision_of(state.content, code)
         await self._save(who, draft)
         return self.ask(draft, who.lang)
+
+    async def _refusal(self, refused: Refused, code: str, lang: str) -> str:
+        """What a refused revision says; for the requester's own request that is no longer
+        returned, where it stands now."""
+        if refused.reason != "not_returned":
+            return refused.message(lang)
+        state = await self.app.requests.get(code)
+        return t("revise.not_returned", lang, code=code, status=t(f"status.{state.status}", lang),
+                 step=self.flow.step(state.step_id).name.get(lang))
 
     async def cancel(self, who: Who, asked_inputs: bool = True) -> list[Reply]:
         """/batal: the form in progress, and a reason, file or link a tapped button asked for
@@ -313,6 +333,8 @@ class Intake:
                                                        draft_of=who.person_id)
         except RuleViolations as error:
             return await self._fix_first(who, draft, error.violations)
+        except (Refused, UnknownRequest) as error:  # a revision of a request no longer returned
+            return await self._stale_revision(who, draft, error)
         step = self.flow.step(state.step_id)
         if draft.code:
             return [
@@ -339,6 +361,14 @@ class Intake:
                 )
             )
         ]
+
+    async def _stale_revision(self, who: Who, draft: Draft, error: Exception) -> list[Reply]:
+        """Kirim on a revision that can no longer go in (sent already, cancelled, not the
+        sender's): say why, and drop the draft, which could never be sent."""
+        refused = error if isinstance(error, Refused) else Refused("not_yours", code=draft.code)
+        await self.app.drafts.drop(who.person_id)
+        reason = await self._refusal(refused, draft.code or "", who.lang)
+        return [Reply(reason), Reply(t("revise.dropped", who.lang, code=draft.code))]
 
     async def _fix_first(self, who: Who, draft: Draft, violations: list[Violation]) -> list[Reply]:
         """A rule broken at submission (say the date came too close): ask that field again."""

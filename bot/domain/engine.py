@@ -172,10 +172,7 @@ def apply(flow: Flow, state: RequestState, action: Action, actor: Actor, now: da
 
 def resubmit(flow: Flow, state: RequestState, content: Content, actor: Actor, now: datetime) -> Outcome:
     """The requester's revised version re-enters the flow where the returning step says."""
-    if state.status != Status.RETURNED:
-        raise Refused("not_returned", code=state.code)
-    if actor.person_id != state.requester_id:
-        raise Refused("not_requester")
+    check_revision(state, actor)
     returned_from = flow.step(state.returned_from or state.step_id)
     target = flow.step(returned_from.resume_at or returned_from.id)
     new = state.model_copy(update={
@@ -184,6 +181,15 @@ def resubmit(flow: Flow, state: RequestState, content: Content, actor: Actor, no
     })
     event = Event(Act.SUBMIT, target.id, new.version, actor.person_id, REQUESTER, now)
     return Outcome(new, [event], [_prompt(new, target)])
+
+
+def check_revision(state: RequestState, actor: Actor) -> None:
+    """Only the requester revises, and only a request that is returned to them. Who asks is
+    checked first, so that nobody else learns where someone's request stands."""
+    if actor.person_id != state.requester_id:
+        raise Refused("not_requester")
+    if state.status != Status.RETURNED:
+        raise Refused("not_returned", code=state.code)
 
 
 def cancel(state: RequestState, actor: Actor, now: datetime) -> Outcome:

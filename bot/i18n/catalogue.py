@@ -548,6 +548,27 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Only an admin or the petugas can register this group.",
     ),
     "targets.all_audiences": ("semua", "all"),
+    # authority: buttons and codes that are not the presser's to use (bot/chat)
+    "refuse.not_yours": (
+        "Permohonan {code} tidak dapat Anda buka: hanya pemohonnya yang dapat merevisinya.",
+        "You cannot open request {code}: only its requester can revise it.",
+    ),
+    "revise.not_returned": (
+        "Permohonan {code} tidak sedang dikembalikan untuk revisi (status: {status}, langkah: {step}); "
+        "tombol Revisi ini sudah tidak berlaku. Lihat /status.",
+        "Request {code} is not waiting for a revision (status: {status}, step: {step}); this Revise "
+        "button no longer applies. See /status.",
+    ),
+    "revise.busy": (
+        "Anda sedang mengisi permohonan lain. Kirim atau batalkan (/batal) dulu, lalu tekan Revisi "
+        "lagi untuk {code}. Pengisian yang berjalan:",
+        "You have another request in progress. Send or cancel it (/batal) first, then tap Revise "
+        "again for {code}. The form in progress:",
+    ),
+    "revise.dropped": (
+        "Draf revisi {code} dihapus karena tidak bisa dikirim lagi. Lihat /status.",
+        "The revision draft of {code} was removed: it can no longer be sent. See /status.",
+    ),
     "ask.media_optional": (
         "Kirim poster/video bila ada, atau tekan Lanjut: tim kami yang akan membuatnya.",
         "Send a poster or video if you have one, or tap Next: our team will make it.",

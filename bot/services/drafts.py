@@ -16,6 +16,11 @@ class Drafts:
         async with self.db.statement() as tx:  # one upsert
             await Repos(tx).drafts.save(person_id, platform, question, data)
 
+    async def drop(self, person_id: int) -> None:
+        """The person's form in progress is gone (say a revision that can no longer be sent)."""
+        async with self.db.statement() as tx:  # one delete
+            await Repos(tx).drafts.delete(person_id)
+
     async def cancel(self, person_id: int, inputs: tuple[str, ...]) -> tuple[bool, tuple[str, dict] | None]:
         """Drop the draft, and an expected input of one of the `inputs` kinds (a reason, a
         file, a link a tapped button asked for). (whether there was a draft, the input dropped)."""

@@ -166,6 +166,17 @@ class RequestServices:
             tuple(Revision(r["version"], r["content"], r["by"], r["at"]) for r in revisions),
         )
 
+    async def revisable(self, code: str, person_id: int) -> RequestState:
+        """The request this person may revise now; Refused if it is not theirs (or there is no
+        such request: the two read alike, so button data cannot probe for codes) or it is not
+        returned for revision."""
+        async with self.db.reading() as tx:
+            state = await Repos(tx).requests.get(code)
+        if state is None or state.requester_id != person_id:
+            raise Refused("not_yours", code=code)
+        engine.check_revision(state, Actor(person_id, frozenset()))
+        return state
+
     async def mine(self, person_id: int) -> list[RequestState]:
         async with self.db.reading() as tx:
             return await Repos(tx).requests.listing(requester_id=person_id)

@@ -154,6 +154,9 @@ def test_resubmit_only_by_the_requester_and_only_when_returned() -> None:
     with pytest.raises(Refused) as refused:
         resubmit(FLOW, returned, content(), KOORDINATOR, LATER)
     assert refused.value.reason == "not_requester"
+    with pytest.raises(Refused) as refused:  # who asks comes first: a stranger learns no status
+        resubmit(FLOW, state, content(), KOORDINATOR, LATER)
+    assert refused.value.reason == "not_requester"
 
 
 def test_cancel_by_the_requester_closes() -> None:

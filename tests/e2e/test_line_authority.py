@@ -1,0 +1,61 @@
+"""Authority on LINE: postback data is a pointer anyone can forge, as on Telegram."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.emulator.line import make_user_id
+from tests.e2e.line_fixtures import line_server as line_server  # noqa: F401 - the fixture
+from tests.e2e.line_world import (
+    LINE_PEOPLE,
+    LINE_ROLES,
+    LineWorld,
+    expect,
+    follow_all,
+    labels,
+    line_settings,
+    running_line_bot,
+    submit,
+    text_of,
+)
+
+SECRETS = ("Seminar Nasional Kesehatan", "+6281234567890", "#sehat")
+
+
+@pytest.fixture
+async def line_world(line_server, tmp_path, clock):
+    settings = line_settings(line_server, tmp_path)
+    async with running_line_bot(settings, clock, line_server) as (app, platforms):
+        world = LineWorld(line_server, app, platforms)
+        await follow_all(world, LINE_PEOPLE, LINE_ROLES)
+        yield world
+
+
+async def test_a_forged_revise_postback_shows_nobody_else_the_request(line_world: LineWorld):
+    client = line_world["client"]
+    code = await submit(client)
+    await line_world["koordinator"].postback(f"a|{code}|1|0|rt")
+    await expect(line_world["koordinator"], "direvisi")
+    await line_world["koordinator"].say("Caption: tambahkan lokasi acara")
+    notice = await expect(client, code, "dikembalikan untuk revisi")
+    assert labels(notice) == ["✏️ Revisi permohonan"]
+
+    eko = line_world.server.user(make_user_id("eko"), "Eko")
+    await eko.follow()
+    await expect(eko, "Selamat datang")
+    seen = len(eko.messages)
+    await eko.postback(f"i|revise|{code}")
+    answer = await expect(eko, code, "tidak dapat Anda buka")
+    await line_world.platforms.line.wait_idle()
+    assert [m.type for m in eko.messages[seen:]] == ["text"], "no poster, no card"
+    shown = " ".join(text_of(m) for m in eko.messages)
+    assert not any(secret in shown for secret in SECRETS), text_of(answer)
+
+    await client.tap("✏️ Revisi permohonan")
+    await expect(client, "Ringkasan permohonan", f"revisi {code}")
+    await client.tap("✅ Kirim")
+    await expect(client, "Revisi terkirim", "versi 2")
+    await client.postback(f"i|revise|{code}")  # the old notice's button, once more
+    answer = await expect(client, code, "tidak sedang dikembalikan")
+    assert "status: diproses" in text_of(answer)
+    assert not any("terjadi gangguan" in text_of(m) for m in client.messages)

@@ -1,0 +1,126 @@
+"""Authority over the real bot and the emulated Bot API: button data is a pointer anyone can
+forge, so what it opens is decided from the database at the press, and a refused or stale
+press gets a clear answer (never "Maaf, terjadi gangguan")."""
+
+from __future__ import annotations
+
+from storage.repositories import Repos
+from tests.e2e.bot_world import World, buttons_of, expect, submit, text_of
+
+SECRETS = ("Seminar Nasional Kesehatan", "+6281234567890", "#sehat", "Sari /")
+GLITCH = "terjadi gangguan"
+
+
+async def returned(world: World) -> tuple[str, dict]:
+    """A request returned to its requester (Sari): its code and the notice with Revisi."""
+    code = await submit(world)
+    card = await expect(world["koordinator"], code)
+    await world["koordinator"].tap(card, "↩️ Kembalikan untuk revisi")
+    await expect(world["koordinator"], "direvisi")
+    await world["koordinator"].send("Caption: tambahkan lokasi acara")
+    notice = await expect(world["client"], code, "dikembalikan untuk revisi")
+    assert buttons_of(notice) == ["✏️ Revisi permohonan"]
+    return code, notice
+
+
+async def draft_of(world: World, user) -> tuple | None:
+    async with world.app.db.reading() as tx:
+        return await Repos(tx).drafts.get(await world.app.people.person("telegram", user.id))
+
+
+async def press(world: World, user, data: str) -> list[dict]:
+    """`user` presses a button carrying `data` under their last message; what the bot sends."""
+    before = len(user.messages)
+    message = user.messages[-1]
+    query = await world.server.inject_callback(user, message, data)
+    await world.server.wait_for(lambda: query in world.server.callback_answers)
+    await world.server.wait_for(lambda: len(user.messages) > before)
+    return user.messages[before:]
+
+
+async def test_a_forged_revise_button_shows_nobody_else_the_request(world: World):
+    code, _ = await returned(world)
+    eko = world.server.user(8001, "Eko", language_code="id")
+    await eko.send("/start")
+    await expect(eko, "Selamat datang")
+    for data in (f"i|revise|{code}", "i|revise|PUB-2026-0002", "i|revise|PUB-2099-0001"):
+        [answer] = await press(world, eko, data)
+        wanted = data.split("|")[2]
+        assert text_of(answer) == (f"Permohonan {wanted} tidak dapat Anda buka: hanya pemohonnya "
+                                   "yang dapat merevisinya.")
+        assert not answer.get("photo") and buttons_of(answer) == []
+    shown = " ".join(text_of(m) for m in eko.messages)
+    assert not any(secret in shown for secret in SECRETS), shown
+    assert await draft_of(world, eko) is None, "nothing of the request was copied to Eko"
+    # a role holder is no requester either: the koordinator who returned it cannot open it
+    [answer] = await press(world, world["koordinator"], f"i|revise|{code}")
+    assert "hanya pemohonnya" in text_of(answer)
+    state = await world.app.requests.get(code)
+    assert (state.status, state.version) == ("returned", 1)
+
+
+async def test_revise_on_a_request_that_is_not_returned_says_where_it_stands(world: World):
+    code = await submit(world)
+    await expect(world["koordinator"], code)
+    [answer] = await press(world, world["client"], f"i|revise|{code}")
+    assert text_of(answer) == (
+        f"Permohonan {code} tidak sedang dikembalikan untuk revisi (status: diproses, langkah: "
+        "Koordinator memeriksa permohonan); tombol Revisi ini sudah tidak berlaku. Lihat /status.")
+
+
+async def test_a_stale_revise_after_version_2_is_refused_clearly(world: World):
+    code, notice = await returned(world)
+    client = world["client"]
+    await client.tap(notice, "✏️ Revisi permohonan")
+    summary = await expect(client, "Ringkasan permohonan", f"revisi {code}")
+    await client.tap(summary, "✅ Kirim")
+    await expect(client, "Revisi terkirim", "versi 2")
+    await client.tap(notice, "✏️ Revisi permohonan")  # the old notice's button, once more
+    answer = await expect(client, code, "tidak sedang dikembalikan")
+    assert "status: diproses" in text_of(answer)
+    assert GLITCH not in " ".join(text_of(m) for m in client.messages)
+
+
+async def test_revise_twice_keeps_the_changes_made_and_never_drops_another_form(world: World):
+    code, notice = await returned(world)
+    client = world["client"]
+    await client.tap(notice, "✏️ Revisi permohonan")
+    summary = await expect(client, "Ringkasan permohonan", f"revisi {code}")
+    await client.tap(summary, "✏️ Ubah")
+    await client.tap(await expect(client, "Bagian mana"), "Caption")
+    await expect(client, "caption")
+    await client.send("Ayo hadiri! Lokasi: Aula FK")
+    await expect(client, "Ringkasan permohonan", "Aula FK")
+    await client.tap(notice, "✏️ Revisi permohonan")  # tapped again: the revision carries on
+    await expect(client, "lanjutkan dari pertanyaan ini")
+    await expect(client, "Ringkasan permohonan", "Aula FK")
+
+    await client.send("/batal")
+    await expect(client, "Pengisian dibatalkan")
+    await client.send("/ajukan")
+    await expect(client, "1. Apa judul acara")
+    await client.send("Lomba Poster Gizi")
+    await expect(client, "2. Nama institusi")
+    await client.tap(notice, "✏️ Revisi permohonan")  # a new form is in progress: kept
+    await expect(client, "Anda sedang mengisi permohonan lain", code)
+    await expect(client, "2. Nama institusi")
+    await client.send("HIMA Gizi")
+    await expect(client, "3. Kirim poster")
+
+
+async def test_send_on_a_revision_that_can_no_longer_go_in_is_a_clear_message(world: World):
+    code, notice = await returned(world)
+    client = world["client"]
+    await client.tap(notice, "✏️ Revisi permohonan")
+    summary = await expect(client, "Ringkasan permohonan", f"revisi {code}")
+    person = await world.app.people.person("telegram", client.id)
+    await world.app.requests.cancel(code, person)  # meanwhile, the request was withdrawn
+    await client.tap(summary, "✅ Kirim")
+    answer = await expect(client, code, "tidak sedang dikembalikan")
+    assert "status: dibatalkan" in text_of(answer)
+    await expect(client, f"Draf revisi {code} dihapus")
+    assert GLITCH not in " ".join(text_of(m) for m in client.messages)
+    await client.send("/ajukan")  # the dead draft is gone: a new form starts
+    await expect(client, "1. Apa judul acara")
+    state = await world.app.requests.get(code)
+    assert (state.status, state.version) == ("cancelled", 1)
