@@ -17,7 +17,8 @@ from bot.chat.replies import Button, Reply
 from bot.chat.reports import Reports
 from bot.domain import engine
 from bot.domain.engine import Act, Action, Outcome, Refused
-from bot.domain.flow import Kind
+from bot.domain.flow import REQUESTER, Kind
+from bot.domain.request import RequestState
 from bot.domain.trail import Dossier
 from bot.i18n import LANGUAGES, t
 from bot.services.publishing import Reach, external_channels
@@ -72,8 +73,7 @@ class Approvals:
             return TapResult(t("tap.unknown", lang))
         action = Action(button.act, self.flow.request_steps[button.step_index].id, button.version)
         try:
-            state = await self.app.requests.get(button.code)
-            await self._may(button.code, action, person_id)
+            state = await self._may(button.code, action, person_id)
         except UnknownRequest:
             return TapResult(t("tap.unknown_request", lang))
         except Refused as refused:
@@ -150,9 +150,12 @@ class Approvals:
         if decoded is None:
             return TapResult(t("tap.unknown", lang))
         code, channel_name = decoded
-        publish = next(s for s in self.flow.request_steps if s.kind == Kind.PUBLISH)
-        if publish.role not in await self.app.people.roles_of(person_id):
-            return TapResult(t("refuse.no_role", lang, role=self.flow.role_name(publish.role, lang)))
+        try:
+            await self.app.publishing.check_evidence(code, person_id, channel_name)
+        except Refused as refused:
+            return TapResult(refused.message(lang))
+        except UnknownRequest:
+            return TapResult(t("tap.unknown_request", lang))
         await self.app.people.expect_input(person_id, "evidence", {"code": code, "channel": channel_name})
         text = t("publish.ask_link", lang, channel=channel_name, code=code)
         return TapResult(replies=[Reply(text, expect_reply=True)])
@@ -252,15 +255,22 @@ class Approvals:
 
     # Acting -------------------------------------------------------------------------------
 
-    async def _may(self, code: str, action: Action, person_id: int) -> None:
-        """Refused now, before asking for a reason the presser could not use."""
+    async def _may(self, code: str, action: Action, person_id: int) -> RequestState:
+        """The request, or Refused now, before asking for a reason the presser could not use.
+        Whether the presser acts at the step the data names is checked first: data anyone can
+        forge must not tell them whether a code exists or where its request stands."""
+        step = self.flow.step(action.step_id)
         async with self.app.db.reading() as tx:
             repos = Repos(tx)
             state = await repos.requests.get(code)
-            if state is None:
-                raise UnknownRequest(code)
             roles = frozenset(await repos.roles.of(person_id))
+        mine = state is not None and state.requester_id == person_id
+        if not (mine if step.role == REQUESTER else step.role in roles):
+            raise Refused("no_role", role=self.flow.role_name(step.role))
+        if state is None:
+            raise UnknownRequest(code)
         engine.check(self.flow, state, action, engine.Actor(person_id, roles))
+        return state
 
     async def _act(self, person_id: int, lang: str, code: str, action: Action, channel: str) -> TapResult:
         try:

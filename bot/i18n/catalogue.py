@@ -553,6 +553,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Permohonan {code} tidak dapat Anda buka: hanya pemohonnya yang dapat merevisinya.",
         "You cannot open request {code}: only its requester can revise it.",
     ),
+    "refuse.not_published": (
+        "Permohonan {code} belum dipublikasikan; tautan unggahan manual dicatat sesudahnya.",
+        "Request {code} is not published yet; links to posts made by hand come after that.",
+    ),
+    "refuse.evidence_channel": (
+        "Kanal {channel} tidak ada di daftar unggah manual {code}: {choices}.",
+        "Channel {channel} is not on the hand-posting list of {code}: {choices}.",
+    ),
     "revise.not_returned": (
         "Permohonan {code} tidak sedang dikembalikan untuk revisi (status: {status}, langkah: {step}); "
         "tombol Revisi ini sudah tidak berlaku. Lihat /status.",

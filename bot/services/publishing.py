@@ -176,16 +176,43 @@ class Publishing:
         """A link to a post the petugas made by hand (Instagram, the website...)."""
         async with self.db.transaction() as tx:
             repos = Repos(tx)
-            request_id = await repos.requests.id_of(code)
-            state = await repos.requests.get(code)
-            if state is None or request_id is None:
-                raise UnknownRequest(code)
-            publish = next(s for s in self.flow.request_steps if s.kind == Kind.PUBLISH)
-            if publish.role not in await repos.roles.of(person_id):
-                raise Refused("no_role", role=self.flow.role_name(publish.role))
+            state = await self._evidence_state(repos, code, person_id, channel_name)
+            publish = self._publish_step()
             event = Event("evidence", publish.id, state.version, person_id, publish.role, self.clock.now(),
                           url, {"channel": channel_name, "url": url})
-            await repos.audit.append(request_id, event, channel)
+            await repos.audit.append(await repos.requests.id_of(code), event, channel)
+
+    async def check_evidence(self, code: str, person_id: int, channel_name: str) -> None:
+        """Refused unless this person may link a hand-made post on this channel now (before
+        they are asked for the link): the checklist's button data names any code and any
+        channel, so both are checked, not trusted."""
+        async with self.db.reading() as tx:
+            await self._evidence_state(Repos(tx), code, person_id, channel_name)
+
+    async def _evidence_state(self, repos: Repos, code: str, person_id: int, channel_name: str
+                              ) -> RequestState:
+        """The request, if the person holds the publishing role (checked first, so that no
+        one else learns anything of the request), it was published, and the channel is one
+        the petugas posts to by hand."""
+        publish = self._publish_step()
+        if publish.role not in await repos.roles.of(person_id):
+            raise Refused("no_role", role=self.flow.role_name(publish.role))
+        state = await repos.requests.get(code)
+        if state is None:
+            raise UnknownRequest(code)
+        if not any(event.act == Act.PUBLISH for event in await repos.audit.for_request(code)):
+            raise Refused("not_published", code=code)
+        choices = external_channels(self.flow, state)
+        if channel_name not in choices:
+            raise Refused("evidence_channel", code=code, channel=channel_name[:40],
+                          choices=", ".join(choices) or "-")
+        return state
+
+    def _publish_step(self):
+        step = next((s for s in self.flow.request_steps if s.kind == Kind.PUBLISH), None)
+        if step is None:  # a flow without a publish step has no checklist
+            raise Refused("not_allowed", action="evidence", step="-")
+        return step
 
     async def progress(self, code: str) -> dict[str, int]:
         async with self.db.reading() as tx:

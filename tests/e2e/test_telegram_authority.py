@@ -124,3 +124,41 @@ async def test_send_on_a_revision_that_can_no_longer_go_in_is_a_clear_message(wo
     await expect(client, "1. Apa judul acara")
     state = await world.app.requests.get(code)
     assert (state.status, state.version) == ("cancelled", 1)
+
+
+async def test_a_forged_approval_tap_tells_an_outsider_nothing_of_the_request(world: World):
+    code = await submit(world)
+    card = await expect(world["koordinator"], code)
+    await world["koordinator"].tap(card, "✅ Setujui")
+    await expect(world["client"], code, "Disetujui")
+    eko = world.server.user(8001, "Eko", language_code="id")
+    await eko.send("/start")
+    await expect(eko, "Selamat datang")
+    answers = []
+    # the request that moved on, one that never existed, and a later step's button
+    for data in (f"a|{code}|1|0|ap", "a|PUB-2099-0001|1|0|ap", f"a|{code}|1|1|ap"):
+        query = await world.server.inject_callback(eko, eko.messages[-1], data)
+        await world.server.wait_for(lambda q=query: q in world.server.callback_answers)
+        answers.append(world.server.callback_answers[query]["text"])
+    assert answers[0] == answers[1] == ("Anda tidak memegang peran Koordinator yang bertindak pada "
+                                        "langkah ini.")
+    assert answers[2] == "Anda tidak memegang peran Wakil Koordinator yang bertindak pada langkah ini."
+    state = await world.app.requests.get(code)
+    assert (state.step_id, state.version) == ("wakil_koordinator", 1)
+
+
+async def test_a_press_under_a_message_in_a_group_answers_nothing_there(world: World):
+    code, _ = await returned(world)
+    client = world["client"]
+    group = world.server.group(-1003001, "Grup BEM")
+    group.add_member(client)
+    group.add_bot(by=client)
+    said = await client.send("halo semua", chat=group)
+    for data in (f"i|revise|{code}", "s|0", "i|send|"):
+        query = await world.server.inject_callback(client, said, data)
+        await world.server.wait_for(lambda q=query: q in world.server.callback_answers)
+        assert world.server.callback_answers[query]["text"] == "Tombol ini tidak dikenali."
+    assert group.messages == [], "nothing of Sari's request was posted in the group"
+    async with world.app.db.reading() as tx:
+        assert await Repos(tx).subscribers.get("telegram", group.id) is None
+    assert await draft_of(world, client) is None

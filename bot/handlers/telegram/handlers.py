@@ -235,6 +235,9 @@ class TelegramHandlers:
         query = update.callback_query
         if query.message is None:  # under a message sent in inline mode: none of the bot's own
             return  # (the spinner is stopped after the commit: bot/handlers/telegram/updates.py)
+        if not _in_private_chat(query):  # the bot's buttons are all in private chats; a press
+            popup(t("tap.unknown", "id"))  # in a group would answer there
+            return
         who = await self.who(update)
         if who is None:
             return
@@ -317,6 +320,14 @@ def _tapped(query) -> Message | None:
 
 def _kind(update: Update) -> str:
     return next((name for name in Update.ALL_TYPES if getattr(update, name, None) is not None), "?")
+
+
+def _in_private_chat(query) -> bool:
+    """Whether the pressed message is in the presser's own chat with the bot. Callback data
+    can name anything, and answers go to the chat the message is in: a forged press under a
+    message in a group must not post someone's draft or request there."""
+    message = query.message
+    return message is not None and message.chat.type == "private" and message.chat.id == query.from_user.id
 
 
 def _attachment(message):
