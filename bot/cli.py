@@ -70,9 +70,45 @@ async def cmd_roles(args: argparse.Namespace, app: App) -> None:
 
 
 async def cmd_invite(args: argparse.Namespace, app: App) -> None:
-    code = await app.people.invite(args.role)
+    """`invite ROLE [--days N]`, `invite list`, `invite revoke CODE`."""
+    now = app.clock.now()
+    if args.what == "list":
+        rows = [invite_row(row, now, app.settings) for row in await app.people.invites()]
+        print(render_table(["code", "role", "state", "made"], rows) if rows else "no invites")
+        return
+    if args.what == "revoke":
+        if not args.code:
+            fail("invite revoke needs a CODE; see `humas-bot invite list`")
+        if not await app.people.revoke_invite(args.code, now):
+            fail(f"no open invite {args.code!r} (unknown, used, revoked or expired); "
+                 "see `humas-bot invite list`")
+        print(f"revoked {args.code.upper()}")
+        return
+    if args.code:
+        fail(f"invite {args.what} takes no CODE; to end a code: humas-bot invite revoke CODE")
+    days = args.days if args.days is not None else app.settings.invite_days
+    if days < 1:
+        fail(f"--days {days}: an invite lasts at least 1 day")
+    code = await app.people.invite(args.what, now, timedelta(days=days))
     print(code)
-    print(f"Send /gabung {code} to the bot to take the role {args.role} (one use).", file=sys.stderr)
+    until = (now + timedelta(days=days)).astimezone(app.settings.zone)
+    print(f"Send /gabung {code} to the bot to take the role {args.what} (one use, until "
+          f"{until:%d-%m-%Y %H.%M}).", file=sys.stderr)
+
+
+def invite_row(row: dict, now: datetime, settings: Settings) -> list[str]:
+    def local(text: str) -> str:
+        return f"{datetime.fromisoformat(text).astimezone(settings.zone):%d-%m-%Y %H.%M}"
+
+    if row["redeemed_by"] is not None:
+        state = f"used by {row['redeemed_name'] or row['redeemed_by']} {local(row['redeemed_at'])}"
+    elif row["revoked_at"]:
+        state = f"revoked {local(row['revoked_at'])}"
+    elif datetime.fromisoformat(row["expires_at"]) <= now:
+        state = f"expired {local(row['expires_at'])}"
+    else:
+        state = f"open until {local(row['expires_at'])}"
+    return [row["code"], row["role"], state, local(row["created_at"])]
 
 
 async def cmd_requests(args: argparse.Namespace, app: App) -> None:
@@ -284,8 +320,11 @@ def parser() -> argparse.ArgumentParser:
     roles.add_argument("--line", metavar="ID")
     roles.set_defaults(func=with_app(cmd_roles))
 
-    invite = sub.add_parser("invite", help="print a one-time code that grants ROLE in chat")
-    invite.add_argument("role")
+    invite = sub.add_parser("invite", help="a one-time code that grants ROLE in chat; list; revoke CODE")
+    invite.add_argument("what", metavar="ROLE|list|revoke",
+                        help="a role: print a new code for it; list: every code; revoke: end CODE")
+    invite.add_argument("code", nargs="?", help="the code to revoke")
+    invite.add_argument("--days", type=int, help="how long a new code works (default HUMAS_INVITE_DAYS, 7)")
     invite.set_defaults(func=with_app(cmd_invite))
 
     requests = sub.add_parser("requests", help="list requests with their state and current step")

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     holidays_file: Path = Path("holidays.txt")  # YYYY-MM-DD per line; none if the file is absent
     # the sandbox page's port on 127.0.0.1; unset: 8765, or any free port if that one is taken
     sandbox_port: int | None = Field(None, ge=0, le=65535)
+    invite_days: int = Field(7, ge=1, le=365)  # how long an invite code works
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"

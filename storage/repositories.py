@@ -6,7 +6,6 @@ Each takes the `Tx` it runs in; `Repos(tx)` bundles them for a service.
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +14,7 @@ from bot.domain.request import Content, MediaRef, RequestState, Status, request_
 from storage.db import Tx, utc_text, utcnow_text
 from storage.inbox_repos import Inbox
 from storage.push_repos import Broadcasts, Subscribers, Targets
+from storage.security_repos import Attempts, Invites, Secrets, TargetClaims, clean_code, new_code
 from storage.timer_repos import Timers
 
 
@@ -97,7 +97,7 @@ class People:
 
     async def new_link_code(self, person_id: int, platform: str, now: datetime, expires_at: datetime) -> str:
         """A one-time code that links another platform's identity to this person."""
-        code = secrets.token_hex(4).upper()
+        code = new_code()  # 64 bits: the code takes over an identity, as an invite grants a role
         await self.tx.execute(
             "INSERT INTO link_codes (code, person_id, platform, created_at, expires_at)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -107,7 +107,7 @@ class People:
 
     async def use_link_code(self, code: str, used_by: str, now: datetime) -> int | None:
         """The code's person, once and before it expires; None otherwise."""
-        code = code.strip().upper()
+        code = clean_code(code)
         person_id = await self.tx.scalar(
             "SELECT person_id FROM link_codes WHERE code = ? AND used_at IS NULL AND expires_at > ?",
             (code, utc_text(now)),
@@ -186,32 +186,6 @@ class Roles:
             " ORDER BY g.role, g.person_id, i.platform"
         )
         return [dict(row) for row in rows]
-
-
-class Invites:
-    def __init__(self, tx: Tx) -> None:
-        self.tx = tx
-
-    async def create(self, role: str) -> str:
-        code = secrets.token_hex(4).upper()
-        await self.tx.execute(
-            "INSERT INTO invites (code, role, created_at) VALUES (?, ?, ?)",
-            (code, role, utcnow_text()),
-        )
-        return code
-
-    async def redeem(self, code: str, person_id: int) -> str | None:
-        """The role the code grants, once; None for an unknown or used code."""
-        row = await self.tx.one(
-            "SELECT role FROM invites WHERE code = ? AND redeemed_by IS NULL", (code.strip().upper(),)
-        )
-        if row is None:
-            return None
-        await self.tx.execute(
-            "UPDATE invites SET redeemed_by = ?, redeemed_at = ? WHERE code = ?",
-            (person_id, utcnow_text(), code.strip().upper()),
-        )
-        return row["role"]
 
 
 class Requests:
@@ -564,6 +538,9 @@ class Repos:
         self.people = People(tx)
         self.roles = Roles(tx)
         self.invites = Invites(tx)
+        self.attempts = Attempts(tx)
+        self.claims = TargetClaims(tx)
+        self.secrets = Secrets(tx)
         self.requests = Requests(tx)
         self.media = Media(tx)
         self.audit = Audit(tx)

@@ -5,6 +5,7 @@ chooses where notices go first."""
 from __future__ import annotations
 
 from bot.app import App
+from bot.chat.cards import local
 from bot.chat.intake import Who
 from bot.chat.replies import Reply
 from bot.i18n import t
@@ -37,8 +38,11 @@ class Linking:
     async def link(self, who: Who, external_id: str | int, code: str) -> Reply:
         linked = await self.app.people.link(code, who.platform, external_id, self.app.clock.now())
         platforms = ", ".join(platform_name(p) for p in PLATFORMS if p in linked.platforms)
+        if linked.outcome == "blocked":
+            return Reply(t("codes.wait", who.lang, when=self._local(linked.until)))
         if linked.outcome == "bad_code":
-            return Reply(t("link.bad_code", who.lang))
+            slowed = f" {t('codes.slowed', who.lang, when=self._local(linked.until))}" if linked.until else ""
+            return Reply(t("link.bad_code", who.lang) + slowed)
         if linked.outcome == "conflict":
             return Reply(t("link.conflict", who.lang, platform=platform_name(linked.conflict)))
         if linked.outcome == "same":
@@ -48,6 +52,9 @@ class Linking:
         lang = person["language"]
         preferred = platform_name(person["preferred_platform"] or who.platform)
         return Reply(t("link.linked", lang, platforms=platforms, preferred=preferred))
+
+    def _local(self, moment) -> str:
+        return local(moment, self.app.settings.zone) if moment is not None else "-"
 
     async def prefer(self, who: Who, args: list[str]) -> Reply:
         """/utama: notices go to this platform; /utama line|telegram: to that one."""

@@ -455,8 +455,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "roles.list": ("Peran Anda: {roles}", "Your roles: {roles}"),
     "roles.joined": ("Selamat, Anda kini memegang peran {role}.", "You now hold the role {role}."),
     "roles.bad_code": (
-        "Kode undangan tidak dikenal atau sudah dipakai.",
-        "The invite code is unknown or already used.",
+        "Kode undangan tidak dikenal, sudah dipakai, dicabut, atau kedaluwarsa.",
+        "The invite code is unknown, used, revoked or expired.",
     ),
     "roles.usage": ("Kirim /gabung KODE, dengan kode dari admin.", "Send /gabung CODE, with the admin's code."),
     "lang.switched": ("Bahasa: Indonesia.", "Language: English."),
@@ -560,6 +560,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "refuse.evidence_channel": (
         "Kanal {channel} tidak ada di daftar unggah manual {code}: {choices}.",
         "Channel {channel} is not on the hand-posting list of {code}: {choices}.",
+    ),
+    "codes.slowed": (
+        "Terlalu banyak kode yang salah: kode berikutnya baru diperiksa setelah {when} WIB.",
+        "Too many wrong codes: the next one is checked only after {when} WIB.",
+    ),
+    "codes.wait": (
+        "Terlalu banyak kode yang salah. Coba lagi setelah {when} WIB; kode ini belum diperiksa.",
+        "Too many wrong codes. Try again after {when} WIB; this code was not checked.",
     ),
     "revise.not_returned": (
         "Permohonan {code} tidak sedang dikembalikan untuk revisi (status: {status}, langkah: {step}); "

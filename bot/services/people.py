@@ -9,20 +9,44 @@ from typing import Literal
 from bot.domain.flow import Flow
 from storage.db import Database
 from storage.repositories import Repos
+from storage.security_repos import clean_code
 
 ADMIN = "admin"  # holds no step; may register targets and see reports
 LINK_CODE_LIFETIME = timedelta(minutes=15)
+INVITE_LIFETIME = timedelta(days=7)  # the default; HUMAS_INVITE_DAYS or `invite --days`
 PLATFORMS = ("telegram", "line")
+# Wrong invite or link codes: the first few are typos; then each try waits twice as long as
+# the last, from a minute up to a day. Kept in the database, so a restart resets nothing.
+FREE_TRIES = 5
+FIRST_WAIT = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(days=1)
+
+
+def wait_after(failures: int) -> timedelta:
+    """How long the next try must wait after this many wrong codes in a row."""
+    if failures < FREE_TRIES:
+        return timedelta(0)
+    return min(FIRST_WAIT * 2 ** min(failures - FREE_TRIES, 20), LONGEST_WAIT)
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    """What `/gabung KODE` did."""
+
+    outcome: Literal["joined", "bad_code", "blocked"]
+    role: str | None = None
+    until: datetime | None = None  # no code is tried before then (blocked, or after this failure)
 
 
 @dataclass(frozen=True)
 class Linked:
     """What `/tautkan KODE` did; `person_id` is who the writer is now."""
 
-    outcome: Literal["linked", "same", "bad_code", "conflict"]
+    outcome: Literal["linked", "same", "bad_code", "conflict", "blocked"]
     person_id: int | None = None
     platforms: tuple[str, ...] = ()  # the person's platforms, after linking
     conflict: str = ""  # the platform both people have an account on
+    until: datetime | None = None  # blocked: no code is tried before then
 
 
 class UnknownRole(ValueError):
@@ -101,19 +125,33 @@ class PeopleServices:
         async with self.db.reading() as tx:
             return await Repos(tx).roles.listing()
 
-    async def invite(self, role: str) -> str:
+    async def invite(self, role: str, now: datetime, lifetime: timedelta = INVITE_LIFETIME) -> str:
+        """A one-time code (64 bits) that grants `role` until it expires."""
         self.check_role(role)
         async with self.db.transaction() as tx:
-            return await Repos(tx).invites.create(role)
+            return await Repos(tx).invites.create(role, now, now + lifetime)
 
-    async def redeem(self, code: str, person_id: int) -> str | None:
-        """Grant the code's role to the person, once; None for an unknown or used code."""
+    async def invites(self) -> list[dict]:
+        async with self.db.reading() as tx:
+            return await Repos(tx).invites.listing()
+
+    async def revoke_invite(self, code: str, now: datetime) -> bool:
+        async with self.db.transaction() as tx:
+            return await Repos(tx).invites.revoke(code, now)
+
+    async def redeem(self, code: str, person_id: int, now: datetime) -> Redeemed:
+        """Grant the code's role to the person, once. A wrong code counts against the person;
+        after a few, they wait before the next is even looked at."""
         async with self.db.transaction() as tx:
             repos = Repos(tx)
-            role = await repos.invites.redeem(code, person_id)
-            if role is not None:
-                await repos.roles.grant(person_id, role, f"invite {code.upper()}")
-            return role
+            if until := await blocked_until(repos, person_id, now):
+                return Redeemed("blocked", until=until)
+            role = await repos.invites.redeem(code, person_id, now)
+            if role is None:
+                return Redeemed("bad_code", until=await count_failure(repos, person_id, now))
+            await repos.roles.grant(person_id, role, f"invite {clean_code(code)}")
+            await repos.attempts.reset(person_id)
+            return Redeemed("joined", role)
 
     async def link_code(self, person_id: int, platform: str, now: datetime) -> str:
         async with self.db.transaction() as tx:
@@ -125,11 +163,17 @@ class PeopleServices:
         people already have an account on the same platform: one account per platform."""
         try:
             async with self.db.transaction() as tx:
-                people = Repos(tx).people
+                repos = Repos(tx)
+                people = repos.people
                 source = await people.find(platform, external_id)
+                if source is not None and (until := await blocked_until(repos, source, now)):
+                    return Linked("blocked", source, until=until)
                 target = await people.use_link_code(code, f"{platform}:{external_id}", now)
                 if target is None:
-                    return Linked("bad_code", source)
+                    until = await count_failure(repos, source, now) if source is not None else None
+                    return Linked("bad_code", source, until=until)
+                if source is not None:
+                    await repos.attempts.reset(source)
                 if source == target:
                     return Linked("same", target, tuple(await people.identities(target)))
                 theirs = await people.identities(target)
@@ -152,6 +196,21 @@ class PeopleServices:
                 return False
             await people.set_preferred(person_id, platform)
             return True
+
+
+async def blocked_until(repos: Repos, person_id: int, now: datetime) -> datetime | None:
+    """Until when this person may not try another code; None if they may now."""
+    _, until = await repos.attempts.get(person_id)
+    return until if until is not None and until > now else None
+
+
+async def count_failure(repos: Repos, person_id: int, now: datetime) -> datetime | None:
+    """One more wrong code; until when the next one must wait (None: it need not)."""
+    failures, _ = await repos.attempts.get(person_id)
+    wait = wait_after(failures + 1)
+    until = now + wait if wait else None
+    await repos.attempts.failed(person_id, failures + 1, until, now)
+    return until
 
 
 class _Undo(Exception):

@@ -101,7 +101,7 @@ async def test_language_command_switches_to_english_and_back(world: World):
 
 
 async def test_invite_code_grants_the_role_once(world: World):
-    code = await world.app.people.invite("petugas")
+    code = await world.app.people.invite("petugas", world.app.clock.now())
     nina = world.server.user(7001, "Nina", language_code="id")
     await nina.send("/start")
     await expect(nina, "Selamat datang")
@@ -115,14 +115,15 @@ async def test_invite_code_grants_the_role_once(world: World):
 
     client = world["client"]  # the same code a second time, by someone else
     await client.send(f"/gabung {code}")
-    assert text_of(await client.next_message()) == "Kode undangan tidak dikenal atau sudah dipakai."
+    assert text_of(await client.next_message()) == (
+        "Kode undangan tidak dikenal, sudah dipakai, dicabut, atau kedaluwarsa.")
     await client.send("/peran")
     assert "Anda belum memegang peran" in text_of(await client.next_message())
     await nina.send(f"/gabung {code}")  # and by the one who used it
-    assert "tidak dikenal atau sudah dipakai" in text_of(await nina.next_message())
+    assert "tidak dikenal, sudah dipakai" in text_of(await nina.next_message())
 
     await client.send("/gabung ZZZZ9999")
-    assert "tidak dikenal atau sudah dipakai" in text_of(await client.next_message())
+    assert "tidak dikenal, sudah dipakai" in text_of(await client.next_message())
     await client.send("/gabung")
     assert "/gabung KODE" in text_of(await client.next_message())
     assert await world.app.people.roles_of(await world.app.people.person("telegram", 1001)) == set()

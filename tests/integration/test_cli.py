@@ -57,7 +57,7 @@ def test_roles_grant_list_revoke_and_invite(tmp_path):
     assert "revoked" in humas(tmp_path, "roles", "revoke", "koordinator", "--telegram", "2001").stdout
     assert "no roles granted" in humas(tmp_path, "roles", "list").stdout
     invite = humas(tmp_path, "invite", "petugas")
-    assert invite.returncode == 0 and len(invite.stdout.strip()) == 8
+    assert invite.returncode == 0 and len(invite.stdout.strip()) == 16  # 64 bits, in hex
     assert humas(tmp_path, "requests").stdout.strip() == "no requests"
 
 

@@ -79,10 +79,10 @@ async def test_queue_lists_what_waits_for_my_roles(app, people):
     assert await app.requests.waiting_for(people["direktur"]) == []
 
 
-async def test_invite_grants_its_role_once(app):
-    code = await app.people.invite("petugas")
+async def test_invite_grants_its_role_once(app, clock):
+    code = await app.people.invite("petugas", clock.now())
     person = await app.people.person("telegram", 7001, "Tono")
     other = await app.people.person("telegram", 7002, "Tini")
-    assert await app.people.redeem(code.lower(), person) == "petugas"
-    assert await app.people.redeem(code, other) is None
+    assert (await app.people.redeem(code.lower(), person, clock.now())).role == "petugas"
+    assert (await app.people.redeem(code, other, clock.now())).outcome == "bad_code"
     assert await app.people.roles_of(person) == {"petugas"}

@@ -84,7 +84,7 @@ async def test_nothing_is_locked_until_the_first_write(app):
     task = asyncio.create_task(update())
     await reading.wait()
     async with asyncio.timeout(2):  # another writer is not kept waiting meanwhile
-        await app.people.invite("koordinator")
+        await app.people.invite("koordinator", app.clock.now())
     may_write.set()
     await task
     assert await titles(app.db) == ["media"]

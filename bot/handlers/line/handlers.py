@@ -48,6 +48,7 @@ from bot.chat.linking import Linking
 from bot.chat.notify import Notifier
 from bot.chat.replies import Reply, to_payload
 from bot.chat.reports import Reports, parse_month
+from bot.chat.roles import Roles
 from bot.chat.welcome import welcome
 from bot.domain.rules import format_date
 from bot.handlers.line.external import ExternalRefused, fetch_external
@@ -255,17 +256,10 @@ class LineHandlers:
         return [await Reports(self.app).laporan(who.person_id, lang, " ".join(args))]  # laporan
 
     async def join(self, who: Who, args: list[str]) -> Reply:
-        if not args:
-            return Reply(t("roles.usage", who.lang))
-        role = await self.app.people.redeem(args[0], who.person_id)
-        if role is None:
-            return Reply(t("roles.bad_code", who.lang))
-        return Reply(t("roles.joined", who.lang, role=self.app.flow.role_name(role, who.lang)))
+        return await Roles(self.app).join(who, args)
 
     async def roles(self, who: Who) -> Reply:
-        held = sorted(await self.app.people.roles_of(who.person_id))
-        names = ", ".join(f"{self.app.flow.role_name(r, who.lang)} [{r}]" for r in held)
-        return Reply(t("roles.list", who.lang, roles=names) if held else t("roles.none", who.lang))
+        return await Roles(self.app).held(who)
 
     # Buttons --------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from bot.chat.linking import Linking
 from bot.chat.notify import Notifier
 from bot.chat.replies import Reply
 from bot.chat.reports import Reports
+from bot.chat.roles import Roles
 from bot.chat.welcome import welcome
 from bot.domain.request import Contact
 from bot.handlers import inbox
@@ -91,24 +92,11 @@ class TelegramHandlers:
     async def join(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not (who := await self.who(update)):
             return
-        if not context.args:
-            await self.reply(update, context, [Reply(t("roles.usage", who.lang))])
-            return
-        role = await self.app.people.redeem(context.args[0], who.person_id)
-        text = (
-            t("roles.joined", who.lang, role=self.app.flow.role_name(role, who.lang))
-            if role
-            else t("roles.bad_code", who.lang)
-        )
-        await self.reply(update, context, [Reply(text)])
+        await self.reply(update, context, [await Roles(self.app).join(who, list(context.args or []))])
 
     async def roles(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not (who := await self.who(update)):
-            return
-        held = sorted(await self.app.people.roles_of(who.person_id))
-        names = ", ".join(f"{self.app.flow.role_name(r, who.lang)} [{r}]" for r in held)
-        text = t("roles.list", who.lang, roles=names) if held else t("roles.none", who.lang)
-        await self.reply(update, context, [Reply(text)])
+        if who := await self.who(update):
+            await self.reply(update, context, [await Roles(self.app).held(who)])
 
     async def language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not (who := await self.who(update)):
