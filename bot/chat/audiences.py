@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from bot.app import App
 from bot.chat.replies import Button, Reply
-from bot.domain.flow import Kind
 from bot.i18n import t
-from bot.services.people import ADMIN
 from storage.repositories import Repos
 
 
@@ -61,18 +59,30 @@ class Audiences:
     async def register_target(self, platform: str, chat_id: str | int, title: str, kind: str,
                               audiences: list[str], person_id: int | None, lang: str) -> Reply:
         """A channel or group joins the push-info targets. In a group the sender must be an
-        admin or hold the publishing role; a channel post comes only from its admins."""
-        if person_id is not None and not await self._may_register(person_id):
-            return Reply(t("targets.not_allowed", lang))
+        admin or hold the publishing role. A channel post names no sender (anyone who can post
+        there, or who added the bot to their own channel, could send it): it waits for a role
+        holder to send its code to the bot in a private chat."""
         known = [a for a in audiences if a in self.names]
+        if person_id is None:
+            code = await self.app.publishing.claim_target(platform, chat_id, title, kind, known)
+            return Reply(t("targets.claimed", lang, title=title, code=code))
+        if not self.app.publishing.may_register(await self.app.people.roles_of(person_id)):
+            return Reply(t("targets.not_allowed", lang))
         await self.app.subscriptions.add_target(platform, chat_id, title, kind, known)
         shown = ", ".join(known) or t("targets.all_audiences", lang)
         return Reply(t("targets.registered", lang, title=title, audiences=shown))
 
-    async def _may_register(self, person_id: int) -> bool:
-        roles = await self.app.people.roles_of(person_id)
-        publishers = {s.role for s in self.app.flow.request_steps if s.kind == Kind.PUBLISH}
-        return bool(roles & (publishers | {ADMIN}))
+    async def confirm_target(self, person_id: int, args: list[str], lang: str) -> Reply:
+        """`/daftarkan KODE` in a private chat: a role holder confirms a channel's claim."""
+        if not args:
+            return Reply(t("targets.usage", lang))
+        outcome, claim = await self.app.publishing.confirm_target(args[0], person_id)
+        if outcome == "not_allowed":
+            return Reply(t("targets.not_allowed", lang))
+        if claim is None:
+            return Reply(t("targets.bad_code", lang))
+        shown = ", ".join(claim["audiences"]) or t("targets.all_audiences", lang)
+        return Reply(t("targets.registered", lang, title=claim["title"], audiences=shown))
 
     async def _chosen(self, platform: str, chat_id: str | int) -> list[str]:
         async with self.app.db.reading() as tx:

@@ -174,8 +174,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "start.holder_queue": ("/antrian: permohonan yang menunggu tindakan Anda", "/antrian: the requests waiting for your action"),
     "start.holder_report": ("/laporan: laporan monev bulan lalu", "/laporan: last month's monev report"),
     "start.holder_register": (
-        "/daftarkan di grup atau kanal: jadikan tujuan push-info",
-        "/daftarkan in a group or channel: make it a push-info target",
+        "/daftarkan di grup atau kanal: jadikan tujuan push-info (kanal: lalu /daftarkan KODE di sini)",
+        "/daftarkan in a group or channel: make it a push-info target (a channel: then /daftarkan CODE "
+        "here)",
     ),
     "start.holder_roles": ("/peran: peran Anda", "/peran: your roles"),
     "ask.title": ("Apa judul acara/program kerja?", "What is the event or programme title?"),
@@ -548,6 +549,22 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Only an admin or the petugas can register this group.",
     ),
     "targets.all_audiences": ("semua", "all"),
+    "targets.claimed": (
+        "Pendaftaran {title} sebagai tujuan push-info menunggu konfirmasi: admin atau petugas mengirim "
+        "/daftarkan {code} kepada bot di chat pribadi, dalam 24 jam.",
+        "Registering {title} as a push-info target waits for a confirmation: an admin or the petugas "
+        "sends /daftarkan {code} to the bot in a private chat, within 24 hours.",
+    ),
+    "targets.bad_code": (
+        "Kode pendaftaran tidak dikenal, sudah dipakai, atau kedaluwarsa. Kirim lagi /daftarkan di kanalnya.",
+        "The registration code is unknown, used or expired. Post /daftarkan in the channel again.",
+    ),
+    "targets.usage": (
+        "Kirim /daftarkan di grup atau kanal yang akan menerima push-info; untuk kanal, kirim lalu "
+        "/daftarkan KODE di sini dengan kode yang diberikan di kanal.",
+        "Send /daftarkan in the group or channel that is to receive push-info; for a channel, then "
+        "send /daftarkan CODE here with the code given in the channel.",
+    ),
     # authority: buttons and codes that are not the presser's to use (bot/chat)
     "refuse.not_yours": (
         "Permohonan {code} tidak dapat Anda buka: hanya pemohonnya yang dapat merevisinya.",

@@ -186,8 +186,9 @@ class Sandbox:
                 channel = self.emulator.channel(person.chat_id, person.name, username="infokampus_sandbox")
                 channel.add_member(owner, "creator")
                 channel.add_bot(admin=True, by=owner)
+                by = await self.app.people.person("telegram", owner.id)  # the publishing role's holder
                 await Audiences(self.app).register_target("telegram", person.chat_id, person.name, "channel",
-                                                          [], None, "id")
+                                                          [], by, "id")
 
     async def _said(self, user: SimUser, text: str, chat: SimChat | None = None) -> Message:
         """Send, and wait for the bot's first answer in that chat."""

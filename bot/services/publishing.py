@@ -17,11 +17,13 @@ from bot.domain.engine import Act, Action, Event, Outcome, Refused
 from bot.domain.flow import Flow, Kind
 from bot.domain.request import Content, RequestState
 from bot.domain.rules import next_window_start
+from bot.services.people import ADMIN
 from bot.services.requests import RequestServices, UnknownRequest
 from storage.db import Database
 from storage.repositories import Repos
 
 OWN_PLATFORMS = ("telegram", "line")  # channels the bot posts to itself
+TARGET_CLAIM_LIFETIME = timedelta(days=1)  # a channel's /daftarkan waits this long for a holder
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,35 @@ class Publishing:
         if step is None:  # a flow without a publish step has no checklist
             raise Refused("not_allowed", action="evidence", step="-")
         return step
+
+    # Channels and groups that receive push-info ------------------------------------------
+
+    def may_register(self, roles: set[str]) -> bool:
+        """Admins and whoever publishes may add a push-info target."""
+        publishers = {s.role for s in self.flow.request_steps if s.kind == Kind.PUBLISH}
+        return bool(roles & (publishers | {ADMIN}))
+
+    async def claim_target(self, platform: str, chat_id: str | int, title: str, kind: str,
+                           audiences: list[str]) -> str:
+        """`/daftarkan` posted in a channel, where nobody can be told from the post who wrote
+        it: a code that a role holder sends to the bot in a private chat to register it."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            return await Repos(tx).claims.add(platform, chat_id, title, kind, audiences, now,
+                                              now + TARGET_CLAIM_LIFETIME)
+
+    async def confirm_target(self, code: str, person_id: int) -> tuple[str, dict | None]:
+        """("registered", the claim), ("not_allowed", None) or ("bad_code", None)."""
+        async with self.db.transaction() as tx:
+            repos = Repos(tx)
+            if not self.may_register(await repos.roles.of(person_id)):
+                return "not_allowed", None
+            claim = await repos.claims.take(code, person_id, self.clock.now())
+            if claim is None:
+                return "bad_code", None
+            await repos.targets.add(claim["platform"], claim["chat_id"], claim["title"], claim["kind"],
+                                    claim["audiences"])
+            return "registered", claim
 
     async def progress(self, code: str) -> dict[str, int]:
         async with self.db.reading() as tx:

@@ -77,12 +77,17 @@ async def add_subscriber(world: World, user_id: int, name: str, *audiences: str)
 
 
 async def register_channel(world: World, chat_id: int, title: str, *audiences: str) -> SimChat:
-    """A channel whose admin posts /daftarkan: the bot, an admin there, sees the channel post."""
+    """A channel whose admin posts /daftarkan: the bot, an admin there, sees the channel post and
+    answers with a code, which the petugas confirms in their private chat."""
     channel = world.server.channel(chat_id, title)
     channel.add_member(world["petugas"], "creator")
     channel.add_bot(admin=True, by=world["petugas"])
     await world["petugas"].send(" ".join(["/daftarkan", *audiences]), chat=channel)
-    await world.server.wait_for(lambda: any("terdaftar" in text_of(m) for m in channel.messages))
+    claim = await world.server.wait_for(
+        lambda: next((m for m in channel.messages if "menunggu konfirmasi" in text_of(m)), None))
+    code = text_of(claim).split("/daftarkan ")[1].split()[0]
+    await world["petugas"].send(f"/daftarkan {code}")
+    await expect(world["petugas"], title, "terdaftar")
     return channel
 
 

@@ -162,3 +162,37 @@ async def test_a_press_under_a_message_in_a_group_answers_nothing_there(world: W
     async with world.app.db.reading() as tx:
         assert await Repos(tx).subscribers.get("telegram", group.id) is None
     assert await draft_of(world, client) is None
+
+
+async def targets(world: World) -> dict[str, list[str]]:
+    async with world.app.db.reading() as tx:
+        return {t["chat_id"]: t["audiences"] for t in await Repos(tx).targets.listing()}
+
+
+async def test_a_channel_is_registered_only_when_a_role_holder_confirms_in_private(world: World):
+    eko = world.server.user(8001, "Eko", language_code="id")
+    await eko.send("/start")
+    await expect(eko, "Selamat datang")
+    channel = world.server.channel(-1004001, "Info Palsu")  # Eko's own channel
+    channel.add_member(eko, "creator")
+    channel.add_bot(admin=True, by=eko)
+    await eko.send("/daftarkan mahasiswa", chat=channel)
+    claim = await world.server.wait_for(lambda: channel.messages[-1] if channel.messages else None)
+    assert "menunggu konfirmasi" in text_of(claim) and "Info Palsu" in text_of(claim)
+    code = text_of(claim).split("/daftarkan ")[1].split()[0]
+    assert await targets(world) == {}, "a channel post alone registers nothing"
+
+    await eko.send(f"/daftarkan {code}")  # the channel's owner, who holds no role
+    await expect(eko, "Hanya admin atau petugas")
+    petugas = world["petugas"]
+    await petugas.send("/daftarkan 00000000")
+    await expect(petugas, "Kode pendaftaran tidak dikenal")
+    await petugas.send("/daftarkan")
+    await expect(petugas, "/daftarkan KODE")
+    assert await targets(world) == {}
+
+    await petugas.send(f"/daftarkan {code.lower()}")
+    await expect(petugas, "Info Palsu terdaftar", "audiens: mahasiswa")
+    assert await targets(world) == {"-1004001": ["mahasiswa"]}
+    await petugas.send(f"/daftarkan {code}")  # once only
+    await expect(petugas, "Kode pendaftaran tidak dikenal")

@@ -63,7 +63,7 @@ REPLY_WITHIN = 50.0  # seconds: LINE takes a reply token for about a minute afte
 IMAGE_OR_VIDEO = ("image/", "video/")
 TRANSCODING_TRIES = 30  # a user's video may still be converting when its event arrives
 COMMANDS = ("start", "mulai", "ajukan", "batal", "status", "antrian", "gabung", "peran", "bahasa",
-            "langganan", "berhenti", "tautkan", "utama", "laporan")
+            "langganan", "berhenti", "tautkan", "utama", "laporan", "daftarkan")
 CODE = re.compile(r"[A-Za-z0-9]{4,16}")
 
 Answer = list[Reply] | TapResult
@@ -131,7 +131,7 @@ def parse_command(text: str) -> tuple[str, list[str]] | None:
         return None
     if slash or not args:
         return name, args
-    if len(args) == 1 and name in ("gabung", "tautkan") and CODE.fullmatch(args[0]):
+    if len(args) == 1 and name in ("gabung", "tautkan", "daftarkan") and CODE.fullmatch(args[0]):
         return name, args
     if len(args) == 1 and name == "utama" and args[0].lower() in PLATFORMS:
         return name, args
@@ -253,6 +253,8 @@ class LineHandlers:
             return [await self.linking.command(who, user_id, args)]
         if name == "utama":
             return [await self.linking.prefer(who, args)]
+        if name == "daftarkan":  # KODE: confirms a Telegram channel's /daftarkan
+            return [await self.audiences.confirm_target(who.person_id, args, lang)]
         return [await Reports(self.app).laporan(who.person_id, lang, " ".join(args))]  # laporan
 
     async def join(self, who: Who, args: list[str]) -> Reply:

@@ -163,6 +163,7 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
         ("laporan", handlers.report),
         ("tautkan", handlers.link),
         ("utama", handlers.prefer),
+        ("daftarkan", handlers.register),  # KODE: confirms a channel's /daftarkan
     ):
         application.add_handler(CommandHandler(name, method, filters=private))
     groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE

@@ -134,9 +134,15 @@ class TelegramHandlers:
             )
 
     async def register(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/daftarkan [audiences] in a group (by an admin or petugas) or a channel post."""
+        """/daftarkan [audiences] in a group (by an admin or petugas) or a channel post (then
+        confirmed by one with /daftarkan KODE in their private chat)."""
         chat = update.effective_chat
         words = (update.effective_message.text or "").split()[1:]
+        if chat.type == "private":
+            if who := await self.who(update):
+                await self.reply(update, context, [await self.audiences.confirm_target(who.person_id, words,
+                                                                                      who.lang)])
+            return
         person_id, lang = None, "id"
         if update.effective_user is not None:
             who = await self.who(update)
