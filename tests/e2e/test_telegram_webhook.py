@@ -7,6 +7,7 @@ would: the JSON of a message the simulated user sent."""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from bot.config import Settings
 from bot.emulator.telegram import TelegramEmulator
 from tests.databases import database_for
 from tests.e2e.bot_world import expect, running_bot, text_of
+from tests.integration.test_cli import humas
 
 SECRET = "humas-Webhook_s3cret"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -47,15 +49,15 @@ async def listening(port: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
 
 
 @asynccontextmanager
-async def webhook_bot(server: TelegramEmulator, tmp_path, clock: ManualClock, path: str = "/"
-                      ) -> AsyncIterator[str]:
+async def webhook_bot(server: TelegramEmulator, tmp_path, clock: ManualClock, path: str = "/",
+                      secret: str | None = SECRET) -> AsyncIterator[str]:
     """The bot in webhook mode; yields the webhook URL once the bot listens there."""
     port = free_port()
     url = f"http://127.0.0.1:{port}{path}"
     settings = Settings(
         database=database_for(tmp_path), flow="default", telegram_token=server.token,
         telegram_api_url=server.base_url, telegram_file_url=server.base_file_url,
-        telegram_webhook_url=url, telegram_webhook_secret=SECRET,
+        telegram_webhook_url=url, telegram_webhook_secret=secret,
         telegram_listen="127.0.0.1", telegram_port=port,
     )
     async with running_bot(settings, clock):
@@ -111,3 +113,25 @@ async def test_webhook_url_with_a_path_is_served_at_that_path(telegram_server, t
         start = await sari.send("/start")
         assert await post(url, {"update_id": 9101, "message": start}, SECRET) == 200
         await expect(sari, "Selamat datang")
+
+
+async def test_without_a_configured_secret_a_random_one_is_registered(telegram_server, tmp_path, clock):
+    """Webhook mode never runs open: no HUMAS_TELEGRAM_WEBHOOK_SECRET, a random one."""
+    sari = telegram_server.user(1001, "Sari", language_code="id")
+    async with webhook_bot(telegram_server, tmp_path, clock, secret=None) as url:
+        made = telegram_server.webhook["secret_token"]
+        assert re.fullmatch(r"[A-Za-z0-9_-]{40,256}", made)
+        start = await sari.send("/start")
+        assert await post(url, {"update_id": 9201, "message": start}, None) == 403
+        assert await post(url, {"update_id": 9202, "message": start}, "") == 403
+        assert await post(url, {"update_id": 9203, "message": start}, made) == 200
+        await expect(sari, "Selamat datang")
+    async with webhook_bot(telegram_server, tmp_path, clock, secret=None):
+        assert telegram_server.webhook["secret_token"] not in (made, None), "a new one at each start"
+
+
+def test_a_secret_telegram_would_refuse_is_refused_at_start(tmp_path):
+    result = humas(tmp_path, "requests", env={"HUMAS_TELEGRAM_WEBHOOK_SECRET": "not allowed!"})
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "HUMAS_TELEGRAM_WEBHOOK_SECRET" in line and "not allowed" not in line

@@ -39,7 +39,7 @@ from bot.handlers.telegram.polling import Poller
 from bot.handlers.telegram.sender import TelegramSender
 from bot.handlers.telegram.transport import AiohttpRequest
 from bot.handlers.telegram.updates import TelegramSource
-from bot.handlers.telegram.webhook import WebhookReceiver
+from bot.handlers.telegram.webhook import WebhookReceiver, webhook_secret
 
 COMMANDS = [
     ("start", "Mulai / Start"),
@@ -79,8 +79,7 @@ class Running:
         """Start taking updates into the inbox: a webhook if one is configured, else polling."""
         bot = self.application.bot
         if settings.telegram_webhook_url:
-            given = settings.telegram_webhook_secret
-            secret = given.get_secret_value() if given else None
+            secret = webhook_secret(settings)  # a random one if none is configured
             self.webhook = WebhookReceiver(worker, settings.telegram_webhook_url, secret)
             await self.webhook.start(settings.telegram_listen, settings.telegram_port)
             await bot.set_webhook(settings.telegram_webhook_url, secret_token=secret,

@@ -4,6 +4,11 @@ The checks are python-telegram-bot's own (telegram/ext/_utils/webhookhandler.py)
 and the secret token header must match the one registered with setWebhook, else 403 and
 nothing is stored. Telegram retries a delivery that did not get 2xx, so a crash before the
 commit loses nothing; a retry of one that was stored is skipped by its update_id.
+
+The route never runs without a secret. With none, anyone who learns the URL could post
+updates in any user's name: approve as a koordinator, read a draft. So the secret is the
+configured HUMAS_TELEGRAM_WEBHOOK_SECRET, else a random one made at each start and
+registered with setWebhook right then (nothing needs to know it but Telegram).
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import secrets
 from urllib.parse import urlparse
 
 from aiohttp import web
 
+from bot.config import Settings
 from bot.handlers.inbox import InboxWorker
 from bot.handlers.telegram.updates import incoming
 
@@ -23,8 +30,18 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024
 
 
+def webhook_secret(settings: Settings) -> str:
+    configured = settings.telegram_webhook_secret
+    if configured is not None:
+        return configured.get_secret_value()
+    log.info("no HUMAS_TELEGRAM_WEBHOOK_SECRET: the webhook is registered with a random secret")
+    return secrets.token_urlsafe(32)  # 43 characters of A-Z a-z 0-9 _ -, as Telegram allows
+
+
 class WebhookReceiver:
-    def __init__(self, worker: InboxWorker, url: str, secret: str | None) -> None:
+    def __init__(self, worker: InboxWorker, url: str, secret: str) -> None:
+        if not secret:
+            raise ValueError("the Telegram webhook needs a secret token (webhook_secret)")
         self.worker = worker
         self.path = "/" + urlparse(url).path.lstrip("/")
         self.secret = secret
@@ -48,11 +65,10 @@ class WebhookReceiver:
     async def receive(self, request: web.Request) -> web.Response:
         if request.content_type != "application/json":
             return web.Response(status=403, text="JSON only")
-        if self.secret is not None:
-            given = request.headers.get(SECRET_HEADER, "")
-            if not hmac.compare_digest(given.encode(), self.secret.encode()):
-                log.debug("webhook call without the right secret token refused")
-                return web.Response(status=403, text="wrong secret token")
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            log.debug("webhook call without the right secret token refused")
+            return web.Response(status=403, text="wrong secret token")
         try:
             update = json.loads(await request.read())
             item = incoming(update)
