@@ -586,6 +586,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Terlalu banyak kode yang salah. Coba lagi setelah {when} WIB; kode ini belum diperiksa.",
         "Too many wrong codes. Try again after {when} WIB; this code was not checked.",
     ),
+    "help.unknown": (
+        "Perintah {command} tidak dikenal. Perintah yang ada: /ajukan (ajukan publikasi), /status "
+        "(permohonan saya), /batal, /antrian (menunggu tindakan saya), /gabung KODE, /peran, /bahasa, "
+        "/langganan, /berhenti, /laporan, /tautkan, /utama, /start.",
+        "Unknown command {command}. The commands are: /ajukan (request a publication), /status (my "
+        "requests), /batal (cancel), /antrian (waiting for me), /gabung CODE, /peran (my roles), "
+        "/bahasa (language), /langganan, /berhenti, /laporan, /tautkan, /utama, /start.",
+    ),
     "revise.not_returned": (
         "Permohonan {code} tidak sedang dikembalikan untuk revisi (status: {status}, langkah: {step}); "
         "tombol Revisi ini sudah tidak berlaku. Lihat /status.",

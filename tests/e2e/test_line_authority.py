@@ -59,3 +59,15 @@ async def test_a_forged_revise_postback_shows_nobody_else_the_request(line_world
     answer = await expect(client, code, "tidak sedang dikembalikan")
     assert "status: diproses" in text_of(answer)
     assert not any("terjadi gangguan" in text_of(m) for m in client.messages)
+
+
+async def test_an_unknown_command_on_line_gets_a_short_help(line_world: LineWorld):
+    client = line_world["client"]
+    await client.say("ajukan")
+    await expect(client, "1. Apa judul acara")
+    await client.say("/bantuan")
+    helped = await expect(client, "Perintah /bantuan tidak dikenal")
+    assert "/ajukan" in text_of(helped)
+    await expect(client, "1. Apa judul acara")
+    await client.say("Seminar Nasional Kesehatan")
+    await expect(client, "2. Nama institusi")

@@ -196,3 +196,22 @@ async def test_a_channel_is_registered_only_when_a_role_holder_confirms_in_priva
     assert await targets(world) == {"-1004001": ["mahasiswa"]}
     await petugas.send(f"/daftarkan {code}")  # once only
     await expect(petugas, "Kode pendaftaran tidak dikenal")
+
+
+async def test_an_unknown_command_gets_a_short_help_and_the_form_carries_on(world: World):
+    client = world["client"]
+    await client.send("/help")
+    helped = await expect(client, "Perintah /help tidak dikenal")
+    assert "/ajukan" in text_of(helped) and "/status" in text_of(helped)
+    await client.send("/ajukan")
+    await expect(client, "1. Apa judul acara")
+    await client.send("Seminar Nasional Kesehatan")
+    await expect(client, "2. Nama institusi")
+    await client.send("/ajukann")  # a typo of a command is no answer
+    await expect(client, "Perintah /ajukann tidak dikenal")
+    await expect(client, "2. Nama institusi")
+    await client.send("BEM FK")
+    await expect(client, "3. Kirim poster")
+    stored = await draft_of(world, client)
+    assert (stored[1]["data"]["title"], stored[1]["data"]["organisation"]) == (
+        "Seminar Nasional Kesehatan", "BEM FK")

@@ -43,6 +43,7 @@ from bot.app import App
 from bot.chat import callbacks
 from bot.chat.approvals import Approvals, TapResult
 from bot.chat.audiences import Audiences, decode_subscribe
+from bot.chat.help import looks_like_command, unknown_command
 from bot.chat.intake import Intake, Who
 from bot.chat.linking import Linking
 from bot.chat.notify import Notifier
@@ -220,6 +221,8 @@ class LineHandlers:
         command = parse_command(text)
         if command is not None:
             return await self.command(who, user_id, *command)
+        if looks_like_command(text):  # /something unknown: a short help, not an answer
+            return await unknown_command(self.intake, who, text)
         result = await self.approvals.on_text(who.person_id, who.lang, text, PLATFORM)
         if result is not None:
             return result

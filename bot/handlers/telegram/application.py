@@ -180,6 +180,8 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
     application.add_handler(MessageHandler(filters.UpdateType.BUSINESS_MESSAGES, handlers.ignore))
     application.add_handler(BusinessConnectionHandler(handlers.ignore))
     application.add_handler(BusinessMessagesDeletedHandler(handlers.ignore))
+    # after every command handler: a /command none of them took gets a short help
+    application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown))
     application.add_error_handler(handlers.error)
     return running
 

@@ -17,6 +17,7 @@ from bot.app import App
 from bot.chat import callbacks
 from bot.chat.approvals import Approvals, TapResult
 from bot.chat.audiences import Audiences, decode_subscribe
+from bot.chat.help import unknown_command
 from bot.chat.intake import Intake, Who
 from bot.chat.linking import Linking
 from bot.chat.notify import Notifier
@@ -154,6 +155,12 @@ class TelegramHandlers:
             PLATFORM, chat.id, chat.title or str(chat.id), kind, words, person_id, lang
         )
         await self.reply(update, context, [reply])
+
+    async def unknown(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A /command that none of the above took: a short help, not silence."""
+        if who := await self.who(update):
+            text = update.effective_message.text or ""
+            await self.reply(update, context, await unknown_command(self.intake, who, text))
 
     # Messages -----------------------------------------------------------------------------
 
