@@ -324,11 +324,12 @@ def _kind(update: Update) -> str:
 
 
 def _in_private_chat(query) -> bool:
-    """Whether the pressed message is in the presser's own chat with the bot. Callback data
-    can name anything, and answers go to the chat the message is in: a forged press under a
-    message in a group must not post someone's draft or request there."""
+    """Whether the pressed message is in a private chat with the bot (Telegram lets a person
+    press only under messages of their own chats). Callback data can name anything, and
+    answers go to the chat the message is in: a forged press under a message in a group
+    must not post someone's draft or request there."""
     message = query.message
-    return message is not None and message.chat.type == "private" and message.chat.id == query.from_user.id
+    return message is not None and message.chat.type == "private"
 
 
 def _attachment(message):
