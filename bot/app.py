@@ -45,8 +45,10 @@ class App:
         calendar = flow_calendar(flow.working_hours, flow.working_days, settings.zone,
                                  read_holidays(settings.holidays_file))
         requests = RequestServices(db, flow, clock, settings.zone, calendar)
+        files = FileStore(settings.media_folder)
+        files.sweep_incoming()  # uploads a crash left half-received
         return cls(
-            settings=settings, db=db, flow=flow, files=FileStore(settings.media_folder),
+            settings=settings, db=db, flow=flow, files=files,
             clock=clock, requests=requests, people=PeopleServices(db, flow),
             publishing=Publishing(db, flow, clock, settings.zone, requests),
             drafts=Drafts(db), subscriptions=Subscriptions(db, flow.rules.audiences),

@@ -21,6 +21,7 @@ from bot.domain.flow import REQUESTER, Kind
 from bot.domain.request import RequestState
 from bot.domain.trail import Dossier
 from bot.i18n import LANGUAGES, t
+from bot.media.upload import Upload
 from bot.services.publishing import Reach, external_channels
 from bot.services.requests import UnknownRequest
 from storage.repositories import Repos
@@ -118,14 +119,14 @@ class Approvals:
         return await self._act(person_id, lang, data["code"], action, channel)
 
     async def on_file(
-        self, person_id: int, lang: str, data: bytes, filename: str, mime: str, channel: str
+        self, person_id: int, lang: str, upload: Upload, filename: str, mime: str, channel: str
     ) -> TapResult | None:
         pending = await self._pending(person_id)
         if pending is None or pending[0] != "upload":
             return None
         info = pending[1]
         step = self.flow.step(info["step_id"])
-        output, refusal = await outputs.from_file(self.app, step, data, filename, mime, lang)
+        output, refusal = await outputs.from_file(self.app, step, upload, filename, mime, lang)
         if output is None:
             return TapResult(replies=[Reply(refusal)])
         return await self._act(person_id, lang, info["code"], _with(info, output), channel)

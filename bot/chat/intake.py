@@ -19,6 +19,7 @@ from bot.domain.intake import CHOOSE_FIELD, SUMMARY, Draft
 from bot.domain.request import Contact, Content
 from bot.domain.rules import Violation, earliest_date, example_date, format_date, windows_label
 from bot.i18n import t
+from bot.media.upload import Upload
 from bot.services.requests import RuleViolations, UnknownRequest
 from storage.repositories import Repos
 
@@ -187,7 +188,7 @@ class Intake:
         new, problems = intake.answer_contact(draft, self.flow, contact)
         return await self._after(who, draft, new, problems)
 
-    async def on_file(self, who: Who, data: bytes, filename: str, mime: str,
+    async def on_file(self, who: Who, upload: Upload, filename: str, mime: str,
                       source: str | None = None, file_id: str = "") -> list[Reply]:
         """A photo, an image sent as a file, or a video: checked, stored, added to the draft.
         `source` names the message and `file_id` the file in it, for a later edit."""
@@ -203,7 +204,7 @@ class Intake:
                 ),
                 *self.ask(draft, who.lang),
             ]
-        ref, refusal = await accept_upload(self.app, data, filename, mime, who.lang)
+        ref, refusal = await accept_upload(self.app, upload, filename, mime, who.lang)
         if ref is None:
             return [Reply(refusal), *self.ask(draft, who.lang)]
         new, problems = intake.add_media(draft, ref)

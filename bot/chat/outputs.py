@@ -13,6 +13,7 @@ from bot.domain.flow import Step
 from bot.domain.request import MediaRef
 from bot.i18n import t
 from bot.media.documents import UnreadableDocument, docx_text, plain_text, sniff_document
+from bot.media.upload import Upload, of_bytes
 from bot.media.video import sniff_video
 from bot.textsplit import utf16_len
 
@@ -74,15 +75,20 @@ def from_text(step: Step, text: str, lang: str) -> tuple[Output | None, str]:
 
 
 async def from_file(
-    app: App, step: Step, data: bytes, filename: str, mime: str, lang: str
+    app: App, step: Step, upload: Upload | bytes, filename: str, mime: str, lang: str
 ) -> tuple[Output | None, str]:
     """A file as the step's output: a poster or video where the step makes one, the text of
-    a .txt or .docx where it writes one, a PDF where it keeps documents."""
-    document = None if sniff_video(data[:64]) is not None else sniff_document(data, filename)
+    a .txt or .docx where it writes one, a PDF where it keeps documents. The file arrives on
+    disk (received under its cap); only a document is read whole here, a poster or video is
+    handed on as it is."""
+    if isinstance(upload, bytes):  # bytes already in memory: a test
+        upload = await asyncio.to_thread(of_bytes, upload, app.files.incoming())
+    data = b"" if sniff_video(upload.head) is not None else await asyncio.to_thread(upload.read)
+    document = sniff_document(data, filename) if data else None
     if document is None:
         if not {"image", "video"} & set(step.produces):
             return None, t("output.refused_file", lang, name=filename or "-", wanted=wanted(step, lang))
-        ref, refusal = await accept_upload(app, data, filename, mime, lang)
+        ref, refusal = await accept_upload(app, upload, filename, mime, lang)
         if ref is None:
             return None, refusal
         if ref.kind not in step.produces:
@@ -91,7 +97,7 @@ async def from_file(
     if document == "pdf" or "text" not in step.produces:
         if "document" not in step.produces:
             return None, t("output.refused_file", lang, name=filename or "-", wanted=wanted(step, lang))
-        return Output(documents=(await _keep(app, data, filename, document),)), ""
+        return Output(documents=(await _keep(app, upload, filename, document),)), ""
     try:
         text = docx_text(data) if document == "docx" else plain_text(data) or ""
     except UnreadableDocument:
@@ -99,8 +105,8 @@ async def from_file(
     return from_text(step, text, lang)
 
 
-async def _keep(app: App, data: bytes, filename: str, document: str) -> MediaRef:
-    sha = await asyncio.to_thread(app.files.put, data)
+async def _keep(app: App, upload: Upload, filename: str, document: str) -> MediaRef:
+    sha = await asyncio.to_thread(app.files.adopt, upload.path, upload.sha256)  # moved, not copied
     mime = {"pdf": "application/pdf", "txt": "text/plain",
             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}[document]
-    return MediaRef(sha256=sha, kind="document", mime=mime, size=len(data), filename=filename)
+    return MediaRef(sha256=sha, kind="document", mime=mime, size=upload.size, filename=filename)

@@ -594,6 +594,19 @@ TEXTS: dict[str, tuple[str, str]] = {
         "requests), /batal (cancel), /antrian (waiting for me), /gabung CODE, /peran (my roles), "
         "/bahasa (language), /langganan, /berhenti, /laporan, /tautkan, /utama, /start.",
     ),
+    "upload.too_big": (
+        "{what} ini {size}, lebih dari {limit} yang diterima bot. Kompres atau perkecil, lalu kirim lagi "
+        "(video besar: kirim tautannya, mis. Google Drive, di catatan).",
+        "This {what} is {size}, over the {limit} the bot takes. Compress or shrink it and send it again "
+        "(a large video: put its link, e.g. Google Drive, in the notes).",
+    ),
+    "upload.image_too_big": (
+        "gambar lebih dari {limit} tidak diproses; perkecil lalu kirim lagi.",
+        "an image over {limit} is not processed; shrink it and send it again.",
+    ),
+    "upload.image": ("Gambar", "image"),
+    "upload.video": ("Video", "video"),
+    "upload.file": ("Berkas", "file"),
     "revise.not_returned": (
         "Permohonan {code} tidak sedang dikembalikan untuk revisi (status: {status}, langkah: {step}); "
         "tombol Revisi ini sudah tidak berlaku. Lihat /status.",

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 
 from PIL import ExifTags, Image, ImageCms, ImageOps
 from PIL.JpegImagePlugin import JpegImageFile
 
 from bot.media.issues import MediaError, MediaIssue, dims, hard
 from bot.media.limits import MAX_PIXELS, POSTER_FORMATS
+
+# Pillow's own decompression-bomb guard at our limit (its default is ~179 MP): it warns past
+# MAX_PIXELS and refuses past twice that as it opens a file, before any pixel is decoded; the
+# warning is no use to us, since open_image refuses anything past MAX_PIXELS itself.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 JPEG_QUALITY = 90  # for re-encoded posters; a JPEG that was only stamped keeps its own tables
 RGB_MODES = frozenset({"RGB", "RGBA", "RGBX", "P"})  # modes whose ICC profile is an RGB one

@@ -46,3 +46,8 @@ LINE_VIDEO_MAX_BYTES = 200 * MB
 # largest video LINE itself carries.
 EXTERNAL_IMAGE_MAX_BYTES = TELEGRAM_CLOUD_DOWNLOAD_BYTES
 EXTERNAL_VIDEO_MAX_BYTES = LINE_VIDEO_MAX_BYTES
+
+# Every file a person sends is downloaded to disk under one of these hard caps, never whole
+# into memory. A poster is decoded by Pillow afterwards, so it is read whole then; nothing
+# larger than this is ever read.
+POSTER_MAX_BYTES = TELEGRAM_CLOUD_DOWNLOAD_BYTES

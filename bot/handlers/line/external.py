@@ -10,7 +10,8 @@ from costing the bot more than a file sent straight would:
   from a user, and the bot must not become their way into the office's own servers. An
   office that does serve media from its intranet sets HUMAS_LINE_FETCH_PRIVATE_URLS;
 - a declared Content-Length over the cap is refused before a byte is read, and the body is
-  read in chunks with a hard cap, so a server that never ends (or lies) costs at most the cap;
+  written to disk in chunks with a hard cap, so a server that never ends (or lies) costs at
+  most the cap, on disk, never in memory;
 - a total time limit.
 
 Anything that fails is an ExternalRefused with the reason in the person's language, never
@@ -22,12 +23,14 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
 from bot.i18n import t
 from bot.media.issues import mb_en, mb_id
+from bot.media.upload import TooBig, Upload, receive
 
 MAX_REDIRECTS = 3
 TIMEOUT_SECONDS = 60.0
@@ -52,9 +55,10 @@ class ExternalRefused(Exception):
         return t("line.external_refused", lang, host=self.host, reason=reason)
 
 
-async def fetch_external(url: str, cap: int, *, allow_private: bool = False,
-                         timeout: float = TIMEOUT_SECONDS) -> tuple[bytes, str]:  # noqa: ASYNC109
-    """The bytes at `url` and their content type, at most `cap` bytes; else ExternalRefused."""
+async def fetch_external(url: str, cap: int, folder: Path, *, allow_private: bool = False,
+                         timeout: float = TIMEOUT_SECONDS) -> tuple[Upload, str]:  # noqa: ASYNC109
+    """The file at `url`, received into `folder` (at most `cap` bytes, never whole in
+    memory), and its content type; else ExternalRefused."""
     limit = aiohttp.ClientTimeout(total=timeout)
     try:
         async with aiohttp.ClientSession(timeout=limit, trust_env=True) as session:
@@ -64,23 +68,22 @@ async def fetch_external(url: str, cap: int, *, allow_private: bool = False,
                     if response.status in (301, 302, 303, 307, 308) and "Location" in response.headers:
                         url = urljoin(url, response.headers["Location"])
                         continue
-                    return await _body(url, response, cap)
+                    return await _body(url, response, cap, folder)
     except (aiohttp.ClientError, TimeoutError, UnicodeError, ValueError) as exc:
         raise ExternalRefused(url, "line.external_failed", detail=type(exc).__name__) from exc
     raise ExternalRefused(url, "line.external_failed", detail="redirects")
 
 
-async def _body(url: str, response: aiohttp.ClientResponse, cap: int) -> tuple[bytes, str]:
+async def _body(url: str, response: aiohttp.ClientResponse, cap: int, folder: Path) -> tuple[Upload, str]:
     if response.status != 200:
         raise ExternalRefused(url, "line.external_failed", detail=f"HTTP {response.status}")
     if (response.content_length or 0) > cap:
         raise ExternalRefused(url, "line.external_too_big", limit=cap)
-    data = bytearray()
-    async for chunk in response.content.iter_chunked(CHUNK):
-        data += chunk
-        if len(data) > cap:
-            raise ExternalRefused(url, "line.external_too_big", limit=cap)
-    return bytes(data), response.headers.get("Content-Type", "").split(";")[0].strip()
+    try:
+        upload = await receive(response.content.iter_chunked(CHUNK), folder, cap)
+    except TooBig:
+        raise ExternalRefused(url, "line.external_too_big", limit=cap) from None
+    return upload, response.headers.get("Content-Type", "").split(";")[0].strip()
 
 
 async def _check_address(url: str, allow_private: bool) -> None:

@@ -46,16 +46,19 @@ from bot.chat.audiences import Audiences, decode_subscribe
 from bot.chat.help import looks_like_command, unknown_command
 from bot.chat.intake import Intake, Who
 from bot.chat.linking import Linking
+from bot.chat.media import too_big_text
 from bot.chat.notify import Notifier
 from bot.chat.replies import Reply, to_payload
 from bot.chat.reports import Reports, parse_month
 from bot.chat.roles import Roles
 from bot.chat.welcome import welcome
 from bot.domain.rules import format_date
+from bot.handlers.line.content import fetch_content
 from bot.handlers.line.external import ExternalRefused, fetch_external
 from bot.handlers.line.sender import PLATFORM, LineSender
 from bot.i18n import pick_language, t
 from bot.media.limits import EXTERNAL_IMAGE_MAX_BYTES, EXTERNAL_VIDEO_MAX_BYTES
+from bot.media.upload import TooBig, Upload, cap_for
 from bot.services.people import PLATFORMS
 from storage.inbox_repos import InboxRow, Incoming
 
@@ -68,7 +71,8 @@ COMMANDS = ("start", "mulai", "ajukan", "batal", "status", "antrian", "gabung", 
 CODE = re.compile(r"[A-Za-z0-9]{4,16}")
 
 Answer = list[Reply] | TapResult
-Content = tuple[bytes, str]  # a file the user sent, and its content type
+Content = tuple[Upload, str]  # a file the user sent, received onto disk, and its content type
+Fetched = Content | ExternalRefused | TooBig | None  # None: no file, or none the bot takes
 
 
 def incoming(event: dict) -> Incoming:
@@ -173,13 +177,17 @@ class LineHandlers:
             await self.audiences.unfollow(PLATFORM, source.user_id)
             return
         content = await self.content_of(event, source.user_id)  # fetched before anything is written
-        who = await self.who(source.user_id)
-        answer = await self.dispatch(who, source.user_id, event, content)
-        tap = answer if isinstance(answer, TapResult) else None
-        replies = tap_replies(tap) if tap else answer
-        await self.send(source.user_id, event, received_at, who.lang, replies)
-        if tap is not None and tap.decided is not None:
-            await self.notifier.queue_decided(tap.decided)
+        try:
+            who = await self.who(source.user_id)
+            answer = await self.dispatch(who, source.user_id, event, content)
+            tap = answer if isinstance(answer, TapResult) else None
+            replies = tap_replies(tap) if tap else answer
+            await self.send(source.user_id, event, received_at, who.lang, replies)
+            if tap is not None and tap.decided is not None:
+                await self.notifier.queue_decided(tap.decided)
+        finally:
+            if isinstance(content, tuple):
+                content[0].discard()  # stored by now, or not wanted
 
     async def who(self, user_id: str) -> Who:
         """The person behind the event, created on first sight (with their LINE profile's name
@@ -191,7 +199,7 @@ class LineHandlers:
         return Who(person["id"], person["language"], PLATFORM)
 
     async def dispatch(self, who: Who, user_id: str, event: Event,
-                       content: Content | ExternalRefused | None = None) -> Answer:
+                       content: Fetched = None) -> Answer:
         if isinstance(event, FollowEvent):
             audiences = await self.audiences.follow(PLATFORM, user_id, who.person_id)
             followed = t("line.followed", who.lang, audiences=", ".join(audiences) or "-")
@@ -284,7 +292,7 @@ class LineHandlers:
 
     # Files ----------------------------------------------------------------------------------
 
-    async def file(self, who: Who, message, content: Content | ExternalRefused | None) -> Answer:
+    async def file(self, who: Who, message, content: Fetched) -> Answer:
         """A photo, a video, or a file, fetched from LINE's content API (`content_of`)."""
         filename = getattr(message, "file_name", None) or _default_name(message)
         guessed = mimetypes.guess_type(filename)[0] or ""
@@ -292,16 +300,20 @@ class LineHandlers:
             return [Reply(t("intake.unsupported_file", who.lang, name=filename, mime=guessed or "?"))]
         if isinstance(content, ExternalRefused):
             return [Reply(content.message(who.lang)), *await self.intake.current(who)]
-        data, mime = content
+        if isinstance(content, TooBig):
+            kind = _kind(message, guessed)
+            return [Reply(too_big_text(content, kind, who.lang)), *await self.intake.current(who)]
+        upload, mime = content
         mime = mime if mime.startswith(IMAGE_OR_VIDEO) else guessed or mime
-        result = await self.approvals.on_file(who.person_id, who.lang, data, filename, mime, PLATFORM)
+        result = await self.approvals.on_file(who.person_id, who.lang, upload, filename, mime, PLATFORM)
         if result is not None:
             return result
-        return await self.intake.on_file(who, data, filename, mime)
+        return await self.intake.on_file(who, upload, filename, mime)
 
-    async def content_of(self, event: Event, user_id: str) -> Content | ExternalRefused | None:
-        """The file a message event carries, if it is one the bot takes (an image or video, or
-        a document a step waits for); for one sent as a link that cannot be fetched, why."""
+    async def content_of(self, event: Event, user_id: str) -> Fetched:
+        """The file a message event carries, on disk, if it is one the bot takes (an image or
+        video, or a document a step waits for); for one that cannot be fetched (a link that
+        fails, a file over its cap), why."""
         message = getattr(event, "message", None)
         if not isinstance(event, MessageEvent) or not isinstance(
             message, ImageMessageContent | VideoMessageContent | FileMessageContent
@@ -314,29 +326,32 @@ class LineHandlers:
             if not (known and await self.approvals.wants_document(known["id"])):
                 return None
         try:
-            return await self.content(message)
-        except ExternalRefused as refused:
+            return await self.content(message, cap_for(_kind(message, guessed), PLATFORM))
+        except (ExternalRefused, TooBig) as refused:
             return refused
 
-    async def content(self, message) -> tuple[bytes, str]:
-        """The bytes a user sent, and their content type. A video is fetched once LINE has
-        finished converting it; media sent as a link, from the link (or ExternalRefused)."""
+    async def content(self, message, cap: int) -> Content:
+        """The file a user sent, on disk (at most `cap` bytes: TooBig), and its content type.
+        A video is fetched once LINE has finished converting it; media sent as a link, from
+        the link (or ExternalRefused)."""
+        folder = self.app.files.incoming()
         provider = getattr(message, "content_provider", None)
         if provider is not None and provider.type == "external":
             video = isinstance(message, VideoMessageContent)
             cap = EXTERNAL_VIDEO_MAX_BYTES if video else EXTERNAL_IMAGE_MAX_BYTES
-            return await fetch_external(provider.original_content_url or "", cap,
+            return await fetch_external(provider.original_content_url or "", cap, folder,
                                         allow_private=self.app.settings.line_fetch_private_urls)
+        if (getattr(message, "file_size", None) or 0) > cap:  # a file message says its size
+            raise TooBig(cap, message.file_size)
         if isinstance(message, VideoMessageContent):
             for _ in range(TRANSCODING_TRIES):
                 status = await self.blob.get_message_content_transcoding_by_message_id(message.id)
                 if status.status != "processing":
                     break
                 await asyncio.sleep(1.0)
-        response = await self.blob.get_message_content_with_http_info(message.id)
-        headers = {k.lower(): v for k, v in (response.headers or {}).items()}
-        mime = headers.get("content-type", "").split(";")[0].strip()
-        return bytes(response.data), mime
+        settings = self.app.settings
+        return await fetch_content(settings.line_data_url, settings.line_access_token.get_secret_value(),
+                                   message.id, cap, folder)
 
     # Groups ---------------------------------------------------------------------------------
 
@@ -399,6 +414,15 @@ def _picked_date(value: str) -> str | None:
         return format_date(date.fromisoformat(value))
     except ValueError:
         return None
+
+
+def _kind(message, guessed: str) -> str:
+    """What the file is taken as, for its download cap: a video, an image, or a document."""
+    if isinstance(message, VideoMessageContent) or guessed.startswith("video/"):
+        return "video"
+    if isinstance(message, FileMessageContent) and not guessed.startswith(IMAGE_OR_VIDEO):
+        return "file"
+    return "image"
 
 
 def _default_name(message) -> str:

@@ -13,7 +13,6 @@ placeholder frame for a video) for LINE's preview image, which must stay under 1
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
@@ -33,6 +32,7 @@ from bot.handlers.inbox import InboxWorker
 from bot.handlers.line.handlers import LineHandlers, LineSource, incoming
 from bot.handlers.line.render import MediaUrls
 from bot.handlers.line.sender import LineSender
+from bot.media.gate import decode
 from bot.media.video import sniff_video
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class LineServer:
         sha = request.match_info["sha"]
         path = self._stored(sha)
         if sha not in self._previews:
-            self._previews[sha] = await asyncio.to_thread(_preview, path.read_bytes())
+            self._previews[sha] = await decode(_preview_of, path)
             while len(self._previews) > PREVIEW_CACHE:
                 self._previews.popitem(last=False)
         return web.Response(body=self._previews[sha], content_type="image/jpeg",
@@ -169,6 +169,13 @@ def _content_type(head: bytes) -> str:
     if container in ("webm", "mkv"):
         return f"video/{'webm' if container == 'webm' else 'x-matroska'}"
     return "application/octet-stream"
+
+
+def _preview_of(path) -> bytes:
+    """The preview of a stored file; a video is not read (it may be hundreds of MB)."""
+    with path.open("rb") as file:
+        head = file.read(64)
+    return _preview(b"" if _content_type(head).startswith("video/") else path.read_bytes())
 
 
 def _preview(data: bytes) -> bytes:

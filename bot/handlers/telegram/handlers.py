@@ -20,6 +20,7 @@ from bot.chat.audiences import Audiences, decode_subscribe
 from bot.chat.help import unknown_command
 from bot.chat.intake import Intake, Who
 from bot.chat.linking import Linking
+from bot.chat.media import too_big_text
 from bot.chat.notify import Notifier
 from bot.chat.replies import Reply
 from bot.chat.reports import Reports
@@ -27,9 +28,10 @@ from bot.chat.roles import Roles
 from bot.chat.welcome import welcome
 from bot.domain.request import Contact
 from bot.handlers import inbox
-from bot.handlers.telegram import render
+from bot.handlers.telegram import download, render
 from bot.handlers.telegram.updates import popup
 from bot.i18n import pick_language, t
+from bot.media.upload import TooBig, cap_for
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
@@ -205,7 +207,6 @@ class TelegramHandlers:
         if user is None:
             return
         known = await self.app.people.known(PLATFORM, user.id)
-        lang = known["language"] if known else pick_language(user.language_code)
         message = update.effective_message
         item, filename, mime = _attachment(message)
         media = mime.startswith(IMAGE_OR_VIDEO) or bool(message.photo)
@@ -215,20 +216,27 @@ class TelegramHandlers:
             await self.reply(update, context, [Reply(text), *await self.intake.current(who)])
             return
         kind = "image" if message.photo or mime.startswith("image/") else "video" if media else "file"
-        refusal = _too_big_to_fetch(item.file_size or 0, self.app, lang, kind)
-        if refusal:
-            await self.reply(update, context, [Reply(refusal)])
+        cap = cap_for(kind, PLATFORM, self.app.settings.telegram_self_hosted_api)
+        try:  # the network first: the update's transaction opens at its first write
+            upload = await download.fetch(context.bot, item, cap, self.app.files.incoming())
+        except TooBig as too_big:
+            who = await self.who(update)
+            refusal = Reply(too_big_text(too_big, kind, who.lang))
+            await self.reply(update, context, [refusal, *await self.intake.current(who)])
             return
-        data = bytes(await (await item.get_file()).download_as_bytearray())
-        if message.photo:
-            render.remember_photo(context.bot, data, item.file_id)
-        who = await self.who(update)
-        result = await self.approvals.on_file(who.person_id, who.lang, data, filename, mime, PLATFORM)
-        if result is not None:
-            await self.after_tap(update, context, result, who.lang)
-            return
-        replies = await self.intake.on_file(who, data, filename, mime, _source(message), item.file_unique_id)
-        await self.reply(update, context, replies)
+        try:
+            if message.photo:
+                render.remember_photo(context.bot, upload.sha256, item.file_id)
+            who = await self.who(update)
+            result = await self.approvals.on_file(who.person_id, who.lang, upload, filename, mime, PLATFORM)
+            if result is not None:
+                await self.after_tap(update, context, result, who.lang)
+                return
+            replies = await self.intake.on_file(who, upload, filename, mime, _source(message),
+                                                item.file_unique_id)
+            await self.reply(update, context, replies)
+        finally:
+            upload.discard()  # stored by now, or not wanted
 
     # Buttons ------------------------------------------------------------------------------
 
@@ -339,11 +347,3 @@ def _attachment(message):
         return message.video, message.video.file_name or "video.mp4", message.video.mime_type or "video/mp4"
     document = message.document
     return document, document.file_name or "", document.mime_type or ""
-
-
-def _too_big_to_fetch(size: int, app: App, lang: str, kind: str) -> str:
-    from bot.media.video import check_video_download
-
-    issues = check_video_download(size, PLATFORM, self_hosted_api=app.settings.telegram_self_hosted_api,
-                                  kind=kind)
-    return t("intake.media_refused", lang, message=issues[0].message(lang)) if issues else ""

@@ -3,7 +3,6 @@ contact-request keyboard, ForceReply for a reason. Returns where the buttons lan
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from telegram import (
@@ -120,10 +119,11 @@ async def _send_media(bot: Bot, files: FileStore, chat_id: int, media, caption, 
     return message
 
 
-def remember_photo(bot: Bot, data: bytes, file_id: str) -> None:
-    """A photo a person sent is already on Telegram: if it is stored unchanged, the summary
-    and the approvers' cards send its file_id instead of uploading the bytes again."""
-    _remember((bot.base_url + bot.token, hashlib.sha256(data).hexdigest()), file_id)
+def remember_photo(bot: Bot, sha256: str, file_id: str) -> None:
+    """A photo a person sent (its bytes' SHA-256) is already on Telegram: if it is stored
+    unchanged, the summary and the approvers' cards send its file_id instead of uploading
+    the bytes again."""
+    _remember((bot.base_url + bot.token, sha256), file_id)
 
 
 def _remember(key: tuple[str, str], file_id: str) -> None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import ssl
 import urllib.request
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
@@ -85,6 +87,25 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(method, url, data=data, headers=headers, timeout=timeout,
                                              proxy=self._proxy_for(url)) as response:
                 return response.status, await response.read()
+        except TimeoutError as err:
+            raise TimedOut from err
+        except aiohttp.ClientError as err:
+            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+
+    @asynccontextmanager
+    async def download(self, url: str, chunk: int = 256 * 1024, read_timeout: float = 60.0
+                       ) -> AsyncIterator[tuple[int | None, AsyncIterator[bytes]]]:
+        """A file download as (its declared length, its body in chunks), for the caller to
+        stop at a cap; PTB's own `download` returns the file whole, in memory."""
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        timeout = aiohttp.ClientTimeout(total=None, sock_read=read_timeout,
+                                        sock_connect=self._timeouts["connect"])
+        try:
+            async with self._session.get(url, timeout=timeout, proxy=self._proxy_for(url)) as response:
+                if response.status != 200:
+                    raise NetworkError(f"file download: HTTP {response.status}")
+                yield response.content_length, response.content.iter_chunked(chunk)
         except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
