@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     line_api_url: str = "https://api.line.me"
     line_data_url: str = "https://api-data.line.me"  # the content (blob) API
     line_public_url: str | None = None  # https address of this server, for poster images on LINE
+    line_media_days: int = Field(30, ge=1, le=365)  # how long a poster's signed address works for LINE
     line_host: str = "127.0.0.1"
     line_port: int = 8080
     # images a LINE user sends as a link may be fetched from private addresses (an intranet)

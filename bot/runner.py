@@ -110,6 +110,7 @@ async def started(app: App, *, telegram: bool = True, line: bool = True) -> Asyn
             server = LineServer(app, platforms.notifier, platforms.inbox)
             platforms.line = server
             stack.push_async_callback(server.close)
+            await server.sign_media()  # before the notifier can send a poster's address
             broadcaster = LineBroadcaster(app, server.api, on_progress=_progress(platforms))
             platforms.broadcasters.append(broadcaster)
             app.db.watch_queue(broadcaster.wake, kinds=("broadcast",))

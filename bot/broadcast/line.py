@@ -20,7 +20,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +37,8 @@ from linebot.v3.messaging import (
 
 from bot.app import App
 from bot.domain.request import Content
+from bot.handlers.line.render import MediaUrls, media_urls
+from bot.services.media_links import media_key
 from bot.services.publishing import posted
 from bot.textsplit import split_text
 from bot.waiting import rest
@@ -271,24 +273,23 @@ class LineBroadcaster:
             state = await repos.requests.get(broadcast["code"]) if broadcast else None
         if state is None:
             raise LookupError(f"broadcast {broadcast_id} has no request")
-        return messages_for(posted(self.app.flow, state.content), self.app.settings.line_public_url)
+        key = await media_key(self.app.db, self.app.clock.now())
+        return messages_for(posted(self.app.flow, state.content), replace(media_urls(self.app), key=key))
 
 
-def messages_for(content: Content, public_url: str | None) -> list[Message]:
+def messages_for(content: Content, urls: MediaUrls) -> list[Message]:
     """What a LINE recipient gets in one call: the poster(s) as images, then the caption as
     text (split at 5000 characters); at most five messages, the caption first to keep.
-    Images need this server's public https address (LINE fetches them); without it, text only.
-    Videos are not sent on LINE (a video message needs a preview image)."""
+    Images need this server's public https address (LINE fetches them, at signed addresses);
+    without it, text only. Videos are not sent on LINE (a video message needs a preview image)."""
     texts = [TextMessage(text=part) for part in split_text(content.caption, TEXT_LIMIT)][:MESSAGES_PER_CALL]
     images: list[Message] = []
-    if public_url and public_url.startswith("https://"):
-        base = public_url.rstrip("/")
+    if urls.base:
         for ref in content.media:
-            if ref.kind == "image":
-                url = f"{base}/media/{ref.publish_sha256}"
+            if ref.kind == "image" and (url := urls.original(ref.publish_sha256)):
                 images.append(ImageMessage(original_content_url=url, preview_image_url=url))
-    elif content.media and public_url:
-        log.warning("line_public_url %r is not https: posters are not sent on LINE", public_url)
+    elif content.media and urls.public_url:
+        log.warning("line_public_url %r is not https: posters are not sent on LINE", urls.public_url)
     return images[:MESSAGES_PER_CALL - len(texts)] + texts
 
 

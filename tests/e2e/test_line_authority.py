@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
 import pytest
 
 from bot.emulator.line import make_user_id
@@ -11,6 +16,7 @@ from tests.e2e.line_world import (
     LINE_ROLES,
     LineWorld,
     expect,
+    fill_intake,
     follow_all,
     labels,
     line_settings,
@@ -71,3 +77,34 @@ async def test_an_unknown_command_on_line_gets_a_short_help(line_world: LineWorl
     await expect(client, "1. Apa judul acara")
     await client.say("Seminar Nasional Kesehatan")
     await expect(client, "2. Nama institusi")
+
+
+async def fetch(url: str) -> tuple[int, str]:
+    """GET an address LINE would fetch (the test server speaks plain http)."""
+    async with aiohttp.ClientSession() as session, session.get(url.replace("https://", "http://")) as got:
+        await got.read()
+        return got.status, got.headers.get("Cache-Control", "")
+
+
+async def test_poster_addresses_are_signed_private_and_expire(line_world: LineWorld):
+    client = line_world["client"]
+    await fill_intake(client)
+    image = client.messages[-2]
+    assert image.type == "image"
+    original, preview = image["originalContentUrl"], image["previewImageUrl"]
+    address = urlsplit(original)
+    sha = address.path.rsplit("/", 1)[1]
+    assert re.fullmatch(r"e=\d+&s=[A-Za-z0-9_-]{24}", address.query), address.query
+    status, cache = await fetch(original)
+    assert status == 200 and cache.startswith("private, max-age=")
+    assert (await fetch(preview))[0] == 200
+
+    bare = original.split("?")[0]
+    expires, signature = parse_qs(address.query)["e"][0], parse_qs(address.query)["s"][0]
+    forged = "A" + signature[1:] if signature[0] != "A" else "B" + signature[1:]
+    for refused in (bare, f"{bare}?e={expires}&s={forged}", f"{bare}?e={int(expires) + 3600}&s={signature}",
+                    f"{bare}/preview?{address.query}",  # a file's signature is not its preview's
+                    original.replace(sha, "0" * 64)):
+        assert (await fetch(refused))[0] == 404, refused
+    line_world.app.clock.advance(timedelta(days=31))
+    assert (await fetch(original))[0] == 404, "expired"

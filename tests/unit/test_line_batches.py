@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.broadcast.line import MESSAGES_PER_CALL, TEXT_LIMIT, _resumable, messages_for, split_text
 from bot.domain.request import Content, MediaRef
+from bot.handlers.line.render import MediaUrls
+from storage.files import FileStore
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
@@ -14,29 +17,34 @@ def image(sha: str, stamped: str | None = None) -> MediaRef:
     return MediaRef(sha256=sha, kind="image", mime="image/jpeg", size=1, stamped_sha256=stamped)
 
 
+def urls(public: str | None, key: bytes = b"") -> MediaUrls:
+    return MediaUrls(public, FileStore(Path("/nonexistent")), key=key, clock=lambda: NOW)
+
+
 def kinds(messages) -> list[str]:
     return [m.type for m in messages]
 
 
 def test_poster_then_caption_with_the_stamped_file():
     content = Content(caption="Halo", media=[image("a" * 64, "b" * 64)])
-    poster, text = messages_for(content, "https://humas.example.ac.id/")
-    url = f"https://humas.example.ac.id/media/{'b' * 64}"
-    assert poster.original_content_url == poster.preview_image_url == url
+    poster, text = messages_for(content, urls("https://humas.example.ac.id/", key=b"k" * 32))
+    url = f"https://humas.example.ac.id/media/{'b' * 64}?e="
+    assert poster.original_content_url == poster.preview_image_url
+    assert poster.original_content_url.startswith(url) and "&s=" in poster.original_content_url
     assert text.text == "Halo"
 
 
 def test_without_an_https_address_only_the_caption_goes():
     content = Content(caption="Halo", media=[image("a" * 64)])
-    assert kinds(messages_for(content, None)) == ["text"]
-    assert kinds(messages_for(content, "http://10.0.0.5:8080")) == ["text"]
+    assert kinds(messages_for(content, urls(None))) == ["text"]
+    assert kinds(messages_for(content, urls("http://10.0.0.5:8080"))) == ["text"]
 
 
 def test_videos_are_not_sent_and_five_messages_at_most():
     video = MediaRef(sha256="v" * 64, kind="video", mime="video/mp4", size=1)
     posters = [image(str(i) * 64) for i in range(6)]
     content = Content(caption="x" * (TEXT_LIMIT * 2 + 10), media=[video, *posters])
-    messages = messages_for(content, "https://h.example")
+    messages = messages_for(content, urls("https://h.example"))
     assert len(messages) == MESSAGES_PER_CALL
     assert kinds(messages) == ["image", "image", "text", "text", "text"]  # the caption is kept whole
 

@@ -11,7 +11,9 @@ https address; without one, only the text goes out.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from linebot.v3.messaging import (
     DatetimePickerAction,
@@ -30,10 +32,12 @@ from linebot.v3.messaging import (
     VideoMessage,
 )
 
+from bot.app import App
 from bot.chat import callbacks
 from bot.chat.replies import Button, Reply
 from bot.domain.request import MediaRef
 from bot.i18n import t
+from bot.services.media_links import signed_query
 from bot.textsplit import split_text, utf16_len
 from storage.files import FileStore
 
@@ -52,10 +56,15 @@ TOGGLES = ("☑️", "⬜")
 
 @dataclass(frozen=True)
 class MediaUrls:
-    """Where LINE fetches the files this bot sends: `{public_url}/media/{sha256}`."""
+    """Where LINE fetches the files this bot sends: `{public_url}/media/{sha256}?e=..&s=..`,
+    signed with `key` (bot/services/media_links.py) to work for `lifetime`. Without a key (a
+    unit test) the addresses are unsigned, and the server would refuse them."""
 
     public_url: str | None
     files: FileStore
+    key: bytes = b""
+    lifetime: timedelta = timedelta(days=30)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @property
     def base(self) -> str | None:
@@ -65,10 +74,24 @@ class MediaUrls:
         return None
 
     def original(self, sha256: str) -> str | None:
-        return f"{self.base}/media/{sha256}" if self.base else None
+        return self._address(sha256, "file") if self.base else None
 
     def preview(self, sha256: str) -> str | None:
-        return f"{self.base}/media/{sha256}/preview" if self.base else None
+        return self._address(sha256, "preview") if self.base else None
+
+    def _address(self, sha256: str, variant: str) -> str:
+        path = f"{self.base}/media/{sha256}" + ("/preview" if variant == "preview" else "")
+        if not self.key:
+            return path
+        return f"{path}?{signed_query(self.key, sha256, variant, self.clock(), self.lifetime)}"
+
+
+def media_urls(app: App) -> MediaUrls:
+    """The addresses LINE fetches this bot's files at, unsigned until a key is set (the
+    webhook server and the broadcaster set it: bot/services/media_links.media_key)."""
+    settings = app.settings
+    return MediaUrls(settings.line_public_url, app.files, lifetime=timedelta(days=settings.line_media_days),
+                     clock=app.clock.now)
 
 
 def messages(reply: Reply, urls: MediaUrls, lang: str = "id") -> list[Message]:

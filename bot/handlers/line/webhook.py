@@ -8,7 +8,9 @@ inbox worker handles them from there, in order per user (one user's messages nev
 each other), every user concurrently. A redelivered event (same webhookEventId) is skipped.
 
 GET /media/{sha256} and /media/{sha256}/preview: a stored file, and a small JPEG of it (a
-placeholder frame for a video) for LINE's preview image, which must stay under 1 MB.
+placeholder frame for a video) for LINE's preview image, which must stay under 1 MB. Only at
+an address the bot signed (`?e=EXPIRY&s=HMAC`, bot/services/media_links.py), and served
+`Cache-Control: private`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 
 from aiohttp import web
 from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, AsyncMessagingApiBlob, Configuration
@@ -30,10 +33,11 @@ from bot.chat.notify import KINDS as NOTIFIED
 from bot.chat.notify import Notifier
 from bot.handlers.inbox import InboxWorker
 from bot.handlers.line.handlers import LineHandlers, LineSource, incoming
-from bot.handlers.line.render import MediaUrls
+from bot.handlers.line.render import media_urls
 from bot.handlers.line.sender import LineSender
 from bot.media.gate import decode
 from bot.media.video import sniff_video
+from bot.services.media_links import media_key, remaining, valid
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/line/webhook"
@@ -66,7 +70,8 @@ class LineServer:
         self._client = AsyncApiClient(Configuration(host=settings.line_api_url, access_token=token))
         self._data_client = AsyncApiClient(Configuration(host=settings.line_data_url, access_token=token))
         self.api = AsyncMessagingApi(self._client)
-        self.sender = LineSender(self.api, MediaUrls(settings.line_public_url, app.files))
+        self.sender = LineSender(self.api, media_urls(app))  # signed once sign_media() has the key
+        self._media_key = b""
         notifier.senders[self.sender.platform] = self.sender
         self.handlers = LineHandlers(app, notifier, self.sender, AsyncMessagingApiBlob(self._data_client))
         worker.add(LineSource(self.handlers))
@@ -84,8 +89,16 @@ class LineServer:
 
     # Lifecycle ------------------------------------------------------------------------------
 
+    async def sign_media(self) -> None:
+        """Load the key that signs media addresses (made on first use). Before anything is
+        sent: a notice sent unsigned would point LINE at an address this server refuses."""
+        if not self._media_key:
+            self._media_key = await media_key(self.app.db, self.app.clock.now())
+            self.sender.urls = replace(self.sender.urls, key=self._media_key)
+
     async def start(self) -> str:
         settings = self.app.settings
+        await self.sign_media()
         self._runner = web.AppRunner(self.web, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, settings.line_host, settings.line_port).start()
@@ -132,29 +145,40 @@ class LineServer:
     # Media ----------------------------------------------------------------------------------
 
     async def media(self, request: web.Request) -> web.StreamResponse:
-        path = self._stored(request.match_info["sha"])
+        path = self._stored(request, "file")
         with path.open("rb") as file:
             head = file.read(64)
         return web.FileResponse(path, headers={"Content-Type": _content_type(head),
-                                               "Cache-Control": "public, max-age=86400"})
+                                               "Cache-Control": self._cache_control(request)})
 
     async def preview(self, request: web.Request) -> web.Response:
         sha = request.match_info["sha"]
-        path = self._stored(sha)
+        path = self._stored(request, "preview")
         if sha not in self._previews:
             self._previews[sha] = await decode(_preview_of, path)
             while len(self._previews) > PREVIEW_CACHE:
                 self._previews.popitem(last=False)
         return web.Response(body=self._previews[sha], content_type="image/jpeg",
-                            headers={"Cache-Control": "public, max-age=86400"})
+                            headers={"Cache-Control": self._cache_control(request)})
 
-    def _stored(self, sha: str):
-        if not SHA256.fullmatch(sha):
+    def _stored(self, request: web.Request, variant: str):
+        """The stored file a signed, unexpired address names; 404 for anything else (a bad
+        or old signature reads as a missing file, so addresses cannot probe for hashes)."""
+        sha = request.match_info["sha"]
+        expires, signature = request.query.get("e", ""), request.query.get("s", "")
+        if not SHA256.fullmatch(sha) or not self._media_key:
+            raise web.HTTPNotFound()
+        if not valid(self._media_key, sha, variant, expires, signature, self.app.clock.now()):
             raise web.HTTPNotFound()
         path = self.app.files.path(sha)
         if not path.is_file():
             raise web.HTTPNotFound()
         return path
+
+    def _cache_control(self, request: web.Request) -> str:
+        """Only the one who fetched it keeps it (no shared cache), and not past the expiry."""
+        left = remaining(request.query.get("e", ""), self.app.clock.now())
+        return f"private, max-age={min(left, 86400)}"
 
 
 def _content_type(head: bytes) -> str:
