@@ -21,6 +21,7 @@ from bot.handlers.line import render
 from bot.handlers.line.render import MediaUrls
 from bot.media.upload import of_bytes
 from storage.repositories import Repos
+from tests.databases import database_for
 from tests.e2e.bot_world import poster_bytes
 from tests.unit.test_properties_intake import VALID, texts
 
@@ -37,7 +38,8 @@ def test_no_text_or_tap_crashes_the_intake_or_loses_an_answer(tmp_path_factory):
     folder = tmp_path_factory.mktemp("intake")
     loop = asyncio.new_event_loop()
     clock = ManualClock(datetime(2026, 11, 26, 2, 0, tzinfo=UTC))
-    app = loop.run_until_complete(App.open(Settings(database=folder / "humas.db", flow="default"), clock))
+    configured = Settings(database=database_for(folder), flow="default")
+    app = loop.run_until_complete(App.open(configured, clock))
     intake, ids = Intake(app), itertools.count(10_000)
     urls = MediaUrls("https://humas.example", app.files)
 
