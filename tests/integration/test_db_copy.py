@@ -16,6 +16,7 @@ from bot.app import App
 from bot.config import Settings
 from bot.domain.engine import Act
 from bot.domain.request import Status
+from bot.services.media_links import media_key
 from storage.db import Database, engine_for
 from storage.inbox_repos import Incoming
 from storage.repositories import Repos
@@ -67,8 +68,11 @@ async def build_office(tmp_path: Path, clock, server) -> str:
         await app.requests.submit(ids["client"], content_with(app, (90, 160, 20), "Bazar buku"))
 
         line = await app.people.person("line", "U" + "2" * 32, "Ayu")
-        await app.people.redeem(await app.people.invite("petugas"), line)
-        await app.people.invite("direktur")  # not used yet
+        await app.people.redeem(await app.people.invite("petugas", clock.now()), line, clock.now())
+        await app.people.invite("direktur", clock.now())  # not used yet
+        await app.people.redeem("0000000000000000", line, clock.now())  # a wrong guess, counted
+        await app.publishing.claim_target("telegram", -1009, "Kanal Baru", "channel", [])  # not confirmed
+        await media_key(app.db, clock.now())  # the key LINE's media addresses are signed with
         await app.people.link_code(ids["client"], "telegram", clock.now())
         await app.inbox.store([Incoming("telegram", "9001", "1001", '{"update_id": 9001}')])
         async with app.db.transaction() as tx:
