@@ -17,7 +17,7 @@ from bot.chat.approvals import TapResult
 from bot.chat.replies import Button, Reply
 from bot.domain.dates import long_date, parse_date
 from bot.i18n import t
-from bot.services.evaluation import Evaluations, NotEvaluator, UnknownAction
+from bot.services.evaluation import Evaluations, NotEvaluator, UnknownAction, period_of
 
 DUE_CHOICES = (7, 14, 30)  # days: the quick choices for an action's due date
 
@@ -38,11 +38,12 @@ class EvaluationChat:
     async def on_tap(self, person_id: int, lang: str, data: str, pending: tuple[str, dict] | None,
                      channel: str) -> TapResult:
         parts = data.split("|")
-        if len(parts) == 4 and parts[1] in ("f", "a"):
+        if len(parts) == 4 and parts[1] in ("f", "a") and self._reported(parts[2]):
             return await self._begin(person_id, lang, parts[1], parts[2], parts[3])
         if len(parts) == 3 and parts[1] == "d" and parts[2].isdigit():
             return await self._done(person_id, lang, int(parts[2]), channel)
-        if len(parts) == 3 and parts[1] in ("o", "t") and parts[2].isdigit():
+        if len(parts) == 3 and (parts[1] == "o" and parts[2].isdigit()
+                                or parts[1] == "t" and parts[2] in {str(days) for days in DUE_CHOICES}):
             if pending is None or pending[0] != "eval_action":
                 return TapResult(t("eval.nothing_pending", lang))
             return await self._answer(person_id, lang, pending[1], parts[1], int(parts[2]), channel)
@@ -90,6 +91,14 @@ class EvaluationChat:
         return Reply(text, [[Button(t("eval.btn.done", lang), f"v|d|{action.id}")]])
 
     # ----------------------------------------------------------------------------------------
+
+    def _reported(self, period: str) -> bool:
+        """A month a report can be about (YYYY-MM, not after this one): the period comes from
+        button data, which anyone can forge, and is written into the procedure's record."""
+        year, _, month = period.partition("-")
+        if not (len(year) == 4 and year.isdigit() and len(month) == 2 and month.isdigit()):
+            return False
+        return 1 <= int(month) <= 12 and "2000-01" <= period <= period_of(self.today())
 
     async def _begin(self, person_id: int, lang: str, short: str, period: str, step_id: str) -> TapResult:
         records = "findings" if short == "f" else "actions"

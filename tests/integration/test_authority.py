@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.app import App
 from bot.chat.approvals import Approvals
 from bot.chat.callbacks import evidence
 from bot.domain.engine import Act, Refused
@@ -64,3 +65,27 @@ async def test_record_evidence_refuses_what_the_checklist_never_offered(app, peo
         await app.publishing.record_evidence(approved, people["petugas"], "telegram", "https://x.test/2")
     assert refused.value.reason == "evidence_channel"  # the bot posts to Telegram itself
     assert "evidence" not in await audit_acts(app, approved)
+
+
+async def test_evaluation_buttons_take_only_a_reported_month_and_the_offered_due_dates(settings, clock):
+    app = await App.open(settings.model_copy(update={"flow": "ub-fisip"}), clock=clock)
+    try:
+        await app.people.grant("koordinator_kehumasan", "telegram", 2001)
+        kusuma = await app.people.person("telegram", 2001, "Kusuma")
+        approvals = Approvals(app)
+        for forged in ("v|f|2026-13|evaluasi", "v|f|x|evaluasi", "v|a|2027-01|pengendalian",
+                       "v|f|999-01|evaluasi"):
+            tap = await approvals.on_tap(kusuma, "id", forged, "telegram")
+            assert tap.popup == "Tombol ini tidak dikenali.", forged
+            assert await pending_of(app, kusuma) is None
+        tap = await approvals.on_tap(kusuma, "id", "v|a|2026-11|pengendalian", "telegram")
+        assert tap.replies and tap.replies[0].expect_reply  # what is the action?
+        await approvals.on_text(kusuma, "id", "Perbarui templat poster", "telegram")
+        await approvals.on_tap(kusuma, "id", f"v|o|{kusuma}", "telegram")
+        for forged in ("v|t|99999999999999999999", "v|t|3650"):  # only the offered choices
+            tap = await approvals.on_tap(kusuma, "id", forged, "telegram")
+            assert tap.popup == "Tombol ini tidak dikenali.", forged
+        tap = await approvals.on_tap(kusuma, "id", "v|t|14", "telegram")
+        assert "Perbarui templat poster" in tap.replies[0].text
+    finally:
+        await app.close()
