@@ -9,8 +9,9 @@ card, of a card seen earlier (a stale one: a double tap, a late colleague), or m
 - only role holders move a request: an action is accepted only from a holder of the
   current step's role (the requester where the step is theirs), a revision or a
   cancellation only from the requester; a closed request accepts nothing;
-- versions only grow: by one at a revision or an upload, never down; every event carries
-  the version it was taken on.
+- versions only grow: by one at a revision or whenever staff hand in an output (an upload,
+  a corrected text with an approval), never down; every event carries the version it was
+  taken on.
 """
 
 from __future__ import annotations
@@ -44,6 +45,14 @@ REQUESTER_ID = 1
 OUTSIDER_ID = 99
 POSTER = MediaRef(sha256="b" * 64, kind="image", mime="image/png", size=2048)
 EDITED = MediaRef(sha256="c" * 64, kind="image", mime="image/png", size=4096)
+CLIP = MediaRef(sha256="d" * 64, kind="video", mime="video/mp4", size=8192)
+PDF = MediaRef(sha256="e" * 64, kind="document", mime="application/pdf", size=1024)
+
+
+def output(kind: str) -> dict:
+    """What an action carries to hand in one output of this kind."""
+    return {"image": {"media": (EDITED,)}, "video": {"media": (CLIP,)}, "text": {"text": "Naskah berita"},
+            "document": {"documents": (PDF,)}}[kind]
 
 
 def content(caption: str = "Seminar nasional") -> Content:
@@ -126,13 +135,23 @@ def action_for(flow: Flow, state: RequestState, seen: list[RequestState], press:
         step_id, version = earlier.step_id, earlier.version
     else:
         step_id, version = flow.request_steps[press.pick % len(flow.request_steps)].id, state.version
-    act, note, media = press.act, press.note, (EDITED,) if press.media else ()
+    act, note, given = press.act, press.note, output("image") if press.media else {}
     channels = tuple(c for i, c in enumerate(flow.rules.channels) if press.channels >> i & 1)
     if press.aimed:
-        offered = allowed_acts(flow.step(state.step_id))
-        act, note, media = offered[press.offered % len(offered)], press.note or "catatan", (EDITED,)
+        step = flow.step(state.step_id)
+        offered = allowed_acts(step)
+        act, note = offered[press.offered % len(offered)], press.note or "catatan"
         channels = tuple(flow.rules.channels[: 1 + press.channels % len(flow.rules.channels)])
-    return Action(act, step_id, version + press.version_shift, note=note, channels=channels, media=media)
+        given = handed_in(step, act, press.channels, press.media)
+    return Action(act, step_id, version + press.version_shift, note=note, channels=channels, **given)
+
+
+def handed_in(step, act: Act, pick: int, correcting: bool) -> dict:
+    """An upload carries one of the outputs its step produces; an approval at a step that
+    writes may carry the corrected one; nothing else carries an output."""
+    if act == Act.UPLOAD or (act == Act.APPROVE and step.output_kind and correcting):
+        return output(step.produces[pick % len(step.produces)])
+    return {}
 
 
 def attempt(flow: Flow, state: RequestState, action: Action, actor: Actor, verb: str,
@@ -178,7 +197,7 @@ def test_any_presses_by_anyone_keep_the_engine_s_promises(name: str, sequence: l
         assert round_of(new) != round_of(before), "an accepted action left the round open"
         # versions only grow, by one at a time, and each event carries its version
         assert new.version in (before.version, before.version + 1)
-        if verb == "resubmit" or (verb == "act" and action.act == Act.UPLOAD):
+        if verb == "resubmit" or (verb == "act" and action.outputs):  # a new content: a new version
             assert new.version == before.version + 1
         for logged in outcome.events:
             assert logged.version in (before.version, new.version)
@@ -200,9 +219,11 @@ def test_a_double_tap_and_a_colleague_s_tap_after_a_decision_are_refused(name: s
         if state.status != Status.ACTIVE:
             break
         actor = next(a for a in everyone if holds(flow, state, a))
-        act = data.draw(st.sampled_from(allowed_acts(flow.step(state.step_id))))
+        step = flow.step(state.step_id)
+        act = data.draw(st.sampled_from(allowed_acts(step)))
+        given = handed_in(step, act, data.draw(st.integers(0, 3)), data.draw(st.booleans()))
         card = Action(act, state.step_id, state.version, note="ok", channels=tuple(flow.rules.channels[:1]),
-                      media=(EDITED,))
+                      **given)
         now = START + timedelta(hours=number)
         state = apply(flow, state, card, actor, now).state
         for other in everyone:
