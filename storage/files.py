@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import uuid
 from pathlib import Path
 
 
@@ -22,7 +23,9 @@ class FileStore:
         target = self.path(sha256)
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(".part")
+            # a name of its own: two uploads of the same file at once each write their own
+            # partial copy, and the second rename replaces the first with the same bytes
+            partial = target.with_name(f"{target.name}.{uuid.uuid4().hex}.part")
             partial.write_bytes(data)
             os.replace(partial, target)
         return sha256
