@@ -52,6 +52,19 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def _refuse_unknown(label: str, done: set[int], shipped: set[int], newest: int) -> None:
+    """DatabaseError (one line) if the database records migrations this code does not ship."""
+    unknown = sorted(done - shipped)
+    if not unknown:
+        return
+    if unknown[0] > newest:
+        raise DatabaseError(f"database {label} is at schema {unknown[-1]}, newer than this humas-bot "
+                            f"knows ({newest}); upgrade humas-bot")
+    names = ", ".join(f"{number:04d}" for number in unknown)
+    raise DatabaseError(f"database {label} records migration {names}, which this humas-bot does not "
+                        "ship; run the humas-bot that wrote it (or a newer one)")
+
+
 class Connection(Protocol):
     """What an engine hands out: one connection, one statement per call."""
 
@@ -114,30 +127,35 @@ class Database:
     async def close(self) -> None:
         await self.engine.close()
 
-    async def schema_version(self) -> int:
+    async def applied_migrations(self) -> set[int]:
+        """The migration numbers this database records as applied (none for a new one)."""
         async with self.statement() as tx:
             await tx.execute(self.dialect.migration(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             ))
-        async with self.statement() as tx:
-            return await tx.scalar("SELECT MAX(version) FROM schema_migrations") or 0
+        async with self.reading() as tx:
+            return {row["version"] for row in await tx.all("SELECT version FROM schema_migrations")}
+
+    async def schema_version(self) -> int:
+        """The newest migration applied (0: none)."""
+        return max(await self.applied_migrations(), default=0)
 
     async def migrate(self) -> int:
-        """Apply pending migrations; refuse a database written by newer code."""
+        """Apply every shipped migration this database does not record yet, in number order
+        (not only those above its newest: branches land in any order, so a database may have
+        got 0010 before 0008 was shipped). Refuse a database that records a migration this
+        code does not ship (written by newer code, or another build): its schema is not one
+        this code knows. The newest migration number."""
         try:
-            current = await self.schema_version()
+            done = await self.applied_migrations()
         except self.engine.errors as exc:
             raise DatabaseError(f"{self.label} is not a humas-bot database: {exc}") from exc
         known = migrations()
         newest = known[-1][0] if known else 0
-        if current > newest:
-            raise DatabaseError(
-                f"database {self.label} is at schema {current}, newer than this humas-bot "
-                f"knows ({newest}); upgrade humas-bot"
-            )
+        _refuse_unknown(self.label, done, {number for number, _, _ in known}, newest)
         for number, name, sql in known:
-            if number > current:
+            if number not in done:
                 try:
                     await self._apply(number, name, sql)
                 except self.engine.errors as exc:
@@ -150,7 +168,7 @@ class Database:
             lock = self.dialect.xact_lock(MIGRATION_LOCK)
             if lock:
                 await tx.execute(lock)
-            if (await tx.scalar("SELECT MAX(version) FROM schema_migrations") or 0) >= number:
+            if await tx.scalar("SELECT 1 FROM schema_migrations WHERE version = ?", (number,)):
                 return  # another process applied it while this one waited
             for statement in _statements(sql):
                 await tx.execute(self.dialect.migration(statement))

@@ -167,6 +167,50 @@ async def test_newer_database_is_refused(tmp_path):
         await Database.open(path)
 
 
+def shipping(monkeypatch, *, without: int) -> None:
+    """This code as a build that does not ship migration `without` would be."""
+    shipped = [m for m in migrations() if m[0] != without]
+    monkeypatch.setattr("storage.db.migrations", lambda: shipped)
+
+
+async def test_a_migration_shipped_after_a_newer_one_ran_is_still_applied(tmp_path, monkeypatch):
+    """Branches land in any order: a database that ran 0010 (h14b's build) before 0008 (the
+    inbox) was shipped gets 0008 at the next start, its handled updates carried over."""
+    path = database_for(tmp_path, "branch.db")
+    every = {m[0] for m in migrations()}
+    shipping(monkeypatch, without=8)
+    db = await Database.open(path)
+    try:
+        assert await db.applied_migrations() == every - {8}
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO seen_events (source, event_id, seen_at) VALUES (?, ?, ?)",
+                             ("telegram", "77", "x"))
+            await tx.execute("INSERT INTO invites (code, role, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                             ("AB", "petugas", "x", "2099-01-01T00:00:00+00:00"))
+    finally:
+        await db.close()
+    monkeypatch.undo()
+    db = await Database.open(path)
+    try:
+        assert await db.applied_migrations() == every
+        async with db.reading() as tx:
+            assert await Repos(tx).inbox.status("telegram", "77") == "handled"  # a redelivery is skipped
+            assert await tx.scalar("SELECT role FROM invites WHERE code = 'AB'") == "petugas"
+    finally:
+        await db.close()
+
+
+async def test_a_database_recording_a_migration_this_code_does_not_ship_is_refused(tmp_path, monkeypatch):
+    """Say a build without 0008 opens a database that has it: its schema is not one it knows."""
+    path = database_for(tmp_path, "other.db")
+    await (await Database.open(path)).close()
+    shipping(monkeypatch, without=8)
+    with pytest.raises(DatabaseError) as refused:
+        await Database.open(path)
+    message = str(refused.value)
+    assert "0008" in message and "does not ship" in message and "\n" not in message
+
+
 async def test_foreign_keys_are_enforced(app):
     with pytest.raises(ConstraintError):
         async with app.db.transaction() as tx:
