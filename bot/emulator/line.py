@@ -177,6 +177,7 @@ class _Fault:
     deliver: bool  # do the work first, then fail: the answer, not the request, was lost
     hang: bool = False
     seconds: float | None = None  # hang this long, then answer normally; None: until stop
+    release: asyncio.Event | None = None  # hang until this is set, then answer normally
 
 
 @dataclass
@@ -368,6 +369,7 @@ class LineEmulator:
         self.on_output: list[OutputCallback] = []
 
         self._faults: list[_Fault] = []
+        self.held = 0  # requests held by hold_next right now
         self._message_ids = itertools.count(600_000_000_000_000_001)  # 18 digits, like LINE
         self._changed = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -435,6 +437,14 @@ class LineEmulator:
         """Let the next ``times`` matching requests hang: until the client gives up (and the
         server stops), or for ``seconds`` and then answer normally (a slow LINE)."""
         self._faults.append(_Fault(path_suffix, 0, "", times, deliver, True, seconds))
+
+    def hold_next(self, path_suffix: str) -> asyncio.Event:
+        """Hold the next matching request until the event returned is set, then answer it
+        normally (a slow download, to see what the bot does meanwhile); `held` counts the
+        requests being held."""
+        release = asyncio.Event()
+        self._faults.append(_Fault(path_suffix, 0, "", 1, False, True, release=release))
+        return release
 
     async def wait_for(self, predicate: Callable[[], Any],
                        timeout: float = 5.0,  # noqa: ASYNC109 - a timeout argument reads best in tests
@@ -640,6 +650,18 @@ class LineEmulator:
         """Fail, or hang: for ``seconds`` (then carry on) or until stop()."""
         if not fault.hang:
             raise LineApiError(fault.status, fault.message)
+        if fault.release is not None:
+            self.held += 1
+            self._notify()
+            try:
+                while not (fault.release.is_set() or self._stopping.is_set()):
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(fault.release.wait(), 0.1)
+            finally:
+                self.held -= 1
+            if self._stopping.is_set():
+                raise LineApiError(503, "the emulator stopped while the request was held")
+            return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), fault.seconds)
         if self._stopping.is_set():

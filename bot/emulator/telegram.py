@@ -301,6 +301,8 @@ class TelegramEmulator:
         self._allowed_updates: list[str] = []
         self._open_queries: dict[str, dict[str, Any]] = {}
         self._failures: list[_Failure] = []
+        self._downloads_held: asyncio.Event | None = None  # set: held file downloads go on
+        self.downloads_waiting = 0  # file downloads held right now
         self._sent_at: dict[tuple[str, int], deque[float]] = defaultdict(deque)
         self._changed = asyncio.Event()
         self._poller = 0  # the newest getUpdates call; an older one gets 409 Conflict
@@ -384,6 +386,12 @@ class TelegramEmulator:
         error = ApiError(code, description, retry_after=retry_after)
         self._failures.append(_Failure(self.spec.canonical(method), error, times, chat_id))
 
+    def hold_downloads(self) -> asyncio.Event:
+        """Hold every file download (GET /file/bot<token>/<path>) until the event returned is
+        set: a slow download, to see what the bot does meanwhile."""
+        self._downloads_held = asyncio.Event()
+        return self._downloads_held
+
     async def wait_for(
         self,
         predicate: Callable[[], Any],
@@ -463,6 +471,13 @@ class TelegramEmulator:
         stored = next((f for f in self.files.values() if f.file_path == path), None)
         if stored is None:
             raise web.HTTPNotFound()
+        if self._downloads_held is not None and not self._downloads_held.is_set():
+            self.downloads_waiting += 1
+            self._notify()
+            try:
+                await self._downloads_held.wait()
+            finally:
+                self.downloads_waiting -= 1
         content_type = stored.mime_type or "application/octet-stream"
         return web.Response(body=stored.data, content_type=content_type)
 

@@ -157,6 +157,22 @@ async def test_the_flex_card_buttons_fit_line_and_forged_taps_change_nothing(lin
     assert (state.step_id, state.status) == ("koordinator", "active")
 
 
+async def test_while_a_newcomers_poster_downloads_everyone_else_is_answered(line_world: LineWorld):
+    """The content API is read before the event writes anything (its transaction opens at the
+    first write): a newcomer whose first message is a poster, still downloading, holds no lock
+    that another newcomer's greeting waits on."""
+    server = line_world.server
+    held = server.hold_next("/content")
+    ayu, dodi = server.user(make_user_id("ayu"), "Ayu"), server.user(make_user_id("dodi"), "Dodi")
+    assert await ayu.send_image(bot_world.poster_bytes()) == 200
+    await server.wait_for(lambda: server.held, what="the poster's download")
+    assert await dodi.say("start") == 200
+    await expect(dodi, "Selamat datang")
+    assert server.held == 1, "greeted while the poster was still downloading"
+    held.set()
+    await expect(ayu, "Tidak ada pengisian")
+
+
 async def test_follow_subscribes_and_unfollow_stops_push_info(line_world: LineWorld):
     newcomer = line_world.server.user(make_user_id("nina"), "Nina")
     await newcomer.follow()
