@@ -31,7 +31,7 @@ from bot.handlers import inbox
 from bot.handlers.telegram import download, render
 from bot.handlers.telegram.updates import popup
 from bot.i18n import pick_language, t
-from bot.media.upload import TooBig, cap_for
+from bot.media.upload import TooBig, Upload, cap_for
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
@@ -225,18 +225,24 @@ class TelegramHandlers:
             await self.reply(update, context, [refusal, *await self.intake.current(who)])
             return
         try:
-            if message.photo:
-                render.remember_photo(context.bot, upload.sha256, item.file_id)
-            who = await self.who(update)
-            result = await self.approvals.on_file(who.person_id, who.lang, upload, filename, mime, PLATFORM)
-            if result is not None:
-                await self.after_tap(update, context, result, who.lang)
-                return
-            replies = await self.intake.on_file(who, upload, filename, mime, _source(message),
-                                                item.file_unique_id)
-            await self.reply(update, context, replies)
+            await self._hand_in(update, context, upload)
         finally:
             upload.discard()  # stored by now, or not wanted
+
+    async def _hand_in(self, update: Update, context: ContextTypes.DEFAULT_TYPE, upload: Upload) -> None:
+        """A received file to the step that asked for it, else to the form in progress."""
+        message = update.effective_message
+        item, filename, mime = _attachment(message)
+        if message.photo:
+            render.remember_photo(context.bot, upload.sha256, item.file_id)
+        who = await self.who(update)
+        result = await self.approvals.on_file(who.person_id, who.lang, upload, filename, mime, PLATFORM)
+        if result is not None:
+            await self.after_tap(update, context, result, who.lang)
+            return
+        source, file_id = _source(message), item.file_unique_id  # for a later edit of the message
+        replies = await self.intake.on_file(who, upload, filename, mime, source, file_id)
+        await self.reply(update, context, replies)
 
     # Buttons ------------------------------------------------------------------------------
 
