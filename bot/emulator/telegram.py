@@ -97,9 +97,21 @@ class StoredFile:
 @dataclass
 class _Failure:
     method: str
-    error: ApiError
+    error: ApiError | None  # None: no answer at all (a hang, see hang_next)
     times: int
     chat_id: int | None
+    deliver: bool = False  # a hang after the call took effect (its answer is what is lost)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A send that passed flood control: when (the emulator's clock, as flood control read it),
+    to which chat, how many messages (an album counts each)."""
+
+    at: float
+    chat_id: int
+    count: int
+    method: str
 
 
 @dataclass
@@ -263,6 +275,7 @@ class TelegramEmulator:
         specs_dir: Path | None = None,
         limits: RateLimits | None = None,
         privacy_mode: bool = True,
+        latency: float = 0.0,
     ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
@@ -272,9 +285,12 @@ class TelegramEmulator:
         self.limits = limits  # None: no flood control
         self.privacy_mode = privacy_mode  # non-admin bots see only commands in groups
         self.clock: Callable[[], float] = time.monotonic  # tests may move it
+        # seconds of network round trip: half before a call is handled, half before its answer
+        self.latency = latency
 
         self.violations: list[dict[str, Any]] = []  # calls that break the spec: test bugs
         self.errors: list[dict[str, Any]] = []  # real Telegram errors the bot had to handle
+        self.accepted: list[Accepted] = []  # every send flood control let through, in order
         self.calls: list[_Call] = []  # every call that passed the spec check
         self.users: dict[int, SimUser] = {}
         self.chats: dict[int, SimChat] = {}
@@ -392,6 +408,14 @@ class TelegramEmulator:
         self._downloads_held = asyncio.Event()
         return self._downloads_held
 
+    def hang_next(self, method: str, *, times: int = 1, chat_id: int | None = None,
+                  deliver: bool = False) -> None:
+        """Leave the next ``times`` calls of ``method`` (to ``chat_id``, if given) unanswered
+        until the bot's read timeout: with ``deliver``, after the message was delivered (the
+        answer is lost on the way back), else before anything happened (the request is lost
+        on the way in)."""
+        self._failures.append(_Failure(self.spec.canonical(method), None, times, chat_id, deliver))
+
     async def wait_for(
         self,
         predicate: Callable[[], Any],
@@ -416,9 +440,15 @@ class TelegramEmulator:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
             raw, uploads = await _read_params(request)
+            await self._travel()
             result = await self._dispatch(name, raw, uploads, request)
+            await self._travel()
+        except _Hang as hang:
+            await self._hang(hang.call)
+            return web.Response(status=504)  # nobody is listening any more
         except ApiError as error:
             self._record(name, raw, error)
+            await self._travel()
             return web.json_response(error.payload(), status=error.code)
         except ConnectionResetError:  # the bot hung up mid-request (say, stopping): no one to answer
             log.info("%s: the client hung up before its request arrived", name)
@@ -446,8 +476,10 @@ class TelegramEmulator:
         if handler is None:
             raise ApiError(501, f"Not Implemented: the emulator has no {method}",
                            violation="unimplemented")
-        self._injected_failure(call)
+        hang_after = self._injected_failure(call)
         result = await handler(call)
+        if hang_after:
+            raise _Hang(call)
         # Self-check: an answer PTB cannot parse would be an emulator bug, not a bot bug.
         problem = self.spec.result_problem(method, result)
         if problem:
@@ -455,9 +487,20 @@ class TelegramEmulator:
                            violation="emulator_result")
         return result
 
+    async def _travel(self) -> None:
+        """Half the configured round trip: the request's way in, or the answer's way out."""
+        if self.latency > 0:
+            await asyncio.sleep(self.latency / 2)
+
+    async def _hang(self, call: _Call) -> None:
+        """Answer nothing until the bot gives up on the call (its read timeout) or the
+        emulator stops."""
+        while not call.client_gone() and not self._closing:
+            await self._wait_change(0.05)
+
     def _record(self, method: str, params: dict[str, Any], error: ApiError) -> None:
         entry = {"method": method, "params": params, "error_code": error.code,
-                 "description": error.description}
+                 "description": error.description, "at": self.clock()}
         if error.violation:
             self.violations.append({**entry, "kind": error.violation})
             log.warning("Bot API spec violation: %s %s", method, error.description)
@@ -481,14 +524,21 @@ class TelegramEmulator:
         content_type = stored.mime_type or "application/octet-stream"
         return web.Response(body=stored.data, content_type=content_type)
 
-    def _injected_failure(self, call: _Call) -> None:
+    def _injected_failure(self, call: _Call) -> bool:
+        """Raise the failure a test set up for this call, if any; True if the call is to be
+        handled and then left unanswered (hang_next with deliver)."""
         for failure in self._failures:
             chat = call.params.get("chat_id")
             if failure.method == call.method and failure.chat_id in (None, chat):
                 failure.times -= 1
                 if failure.times <= 0:
                     self._failures.remove(failure)
-                raise failure.error
+                if failure.error is not None:
+                    raise failure.error
+                if failure.deliver:
+                    return True
+                raise _Hang(call)
+        return False
 
     # --- state helpers ---------------------------------------------------------------------
 
@@ -575,11 +625,13 @@ class TelegramEmulator:
             raise bad_request("need administrator rights in the channel chat")
         return chat_id
 
-    def _check_rate(self, chat_id: int, count: int = 1) -> None:
-        """Flood control: a sliding window per scope, 429 with retry_after when full."""
-        if self.limits is None:
-            return
+    def _check_rate(self, chat_id: int, method: str, count: int = 1) -> None:
+        """Flood control: a sliding window per scope, 429 with retry_after when full. Every
+        send let through is recorded in ``accepted`` (limits or not)."""
         now = self.clock()
+        if self.limits is None:
+            self.accepted.append(Accepted(now, chat_id, count, method))
+            return
         private = chat_id in self.users
         windows = [
             (("all", 0), 1.0, self.limits.per_second),
@@ -595,6 +647,7 @@ class TelegramEmulator:
                 raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
         for key, _, _ in windows:
             self._sent_at[key].extend([now] * count)
+        self.accepted.append(Accepted(now, chat_id, count, method))
 
     def _new_message(self, chat_id: int, sender: dict[str, Any] | None,
                      content: dict[str, Any]) -> Message:
@@ -755,14 +808,14 @@ class TelegramEmulator:
 
     # --- sending ---------------------------------------------------------------------------
 
-    async def _send(self, params: dict[str, Any], build: Callable[[], Any],
-                    count: int = 1) -> list[Message]:
+    async def _send(self, call: _Call, build: Callable[[], Any], count: int = 1) -> list[Message]:
         """What every send shares: may the bot write there, is the content valid, flood
         control, then the messages are created, recorded and shown."""
+        params = call.params
         chat_id = self._writable_chat(params["chat_id"])
         contents = build()
         extras = {**self._reply_to(chat_id, params), **self._markup(params)}
-        self._check_rate(chat_id, count)
+        self._check_rate(chat_id, call.method, count)
         self._remember_keyboard(chat_id, params)
         group_id = str(next(self._ids)) if count > 1 else None
         messages = []
@@ -777,7 +830,7 @@ class TelegramEmulator:
         return messages
 
     async def _api_sendMessage(self, call: _Call) -> Message:
-        (message,) = await self._send(call.params, lambda: self._text_content(call.params))
+        (message,) = await self._send(call, lambda: self._text_content(call.params))
         return message
 
     async def _send_media(self, call: _Call, kind: str) -> Message:
@@ -785,7 +838,7 @@ class TelegramEmulator:
             stored = self._input_file(call.params[kind], kind, call.attachments)
             return self._media_content(kind, stored, call.params)
 
-        (message,) = await self._send(call.params, build)
+        (message,) = await self._send(call, build)
         return message
 
     async def _api_sendPhoto(self, call: _Call) -> Message:
@@ -809,7 +862,7 @@ class TelegramEmulator:
                 contents.append(self._media_content(item["type"], stored, item))
             return contents
 
-        return await self._send(call.params, build, count=len(media))
+        return await self._send(call, build, count=len(media))
 
     async def _api_copyMessage(self, call: _Call) -> dict[str, int]:
         source = self._find_message(call.params["from_chat_id"], call.params["message_id"],
@@ -818,7 +871,7 @@ class TelegramEmulator:
         if "caption" in call.params:
             content.pop("caption_entities", None)
             content.update(self._caption_content(call.params))
-        (message,) = await self._send(call.params, lambda: content)
+        (message,) = await self._send(call, lambda: content)
         return {"message_id": message["message_id"]}
 
     async def _api_forwardMessage(self, call: _Call) -> Message:
@@ -831,7 +884,7 @@ class TelegramEmulator:
         else:
             origin.update(type="user", sender_user=source["from"])
         content["forward_origin"] = origin
-        (message,) = await self._send(call.params, lambda: content)
+        (message,) = await self._send(call, lambda: content)
         return message
 
     async def _api_sendChatAction(self, call: _Call) -> bool:
@@ -1171,6 +1224,12 @@ class TelegramEmulator:
 
 
 # --- module helpers ------------------------------------------------------------------------
+
+
+class _Hang(Exception):  # noqa: N818 - not an error: the call is left unanswered
+    def __init__(self, call: _Call) -> None:
+        super().__init__(call.method)
+        self.call = call
 
 
 async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, Upload]]:

@@ -10,10 +10,11 @@ import aiohttp
 import pytest
 from PIL import Image
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.emulator.telegram import RateLimits, TelegramEmulator
+from bot.handlers.telegram.transport import AiohttpRequest
 from tests.e2e.telegram_fixtures import assert_no_violations, ptb_builder, running
 from tests.e2e.telegram_fixtures import telegram_server as telegram_server  # the fixture
 
@@ -311,6 +312,41 @@ async def test_injected_failures(telegram_server: TelegramEmulator) -> None:
             await bot.send_message(sari.id, "a")
         await bot.send_message(sari.id, "b")
     assert [m["text"] for m in sari.messages] == ["b"]
+
+
+async def test_a_hang_leaves_the_call_unanswered_before_or_after_it_took_effect(
+    telegram_server: TelegramEmulator,
+) -> None:
+    sari = telegram_server.user(1001, "Sari")
+    await sari.send("/start")
+    telegram_server.hang_next("sendMessage", chat_id=sari.id)  # lost on the way in
+    telegram_server.hang_next("sendMessage", chat_id=sari.id, deliver=True)  # answer lost
+    request = AiohttpRequest(read_timeout=0.3)
+    async with Bot(telegram_server.token, base_url=telegram_server.base_url, request=request) as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_message(sari.id, "hilang")
+        with pytest.raises(TimedOut):
+            await bot.send_message(sari.id, "sampai, tanpa jawaban")
+        await bot.send_message(sari.id, "biasa")
+    assert [m["text"] for m in sari.messages] == ["sampai, tanpa jawaban", "biasa"]
+    assert [a.chat_id for a in telegram_server.accepted] == [sari.id, sari.id]
+
+
+async def test_latency_delays_every_answer_and_sends_are_logged_with_their_time(
+    telegram_server: TelegramEmulator,
+) -> None:
+    sari = telegram_server.user(1001, "Sari")
+    await sari.send("/start")
+    telegram_server.latency = 0.2
+    async with Bot(telegram_server.token, base_url=telegram_server.base_url) as bot:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.gather(*(bot.send_message(sari.id, f"pesan {i}") for i in range(5)))
+        took = loop.time() - started
+    assert 0.2 <= took < 1.0  # five calls side by side: one round trip, not five
+    logged = telegram_server.accepted
+    assert [(a.chat_id, a.count, a.method) for a in logged] == [(sari.id, 1, "sendMessage")] * 5
+    assert all(a.at >= b.at for b, a in zip(logged, logged[1:], strict=False))
 
 
 async def test_user_media_and_contacts_parse_as_ptb_updates(
