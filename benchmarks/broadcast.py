@@ -92,9 +92,9 @@ AUDIENCE = "mahasiswa"
 
 # --- the fake Bot API, in a child process --------------------------------------------------
 
-def emulator_process(conn, limit: int, user_ids: list[int]) -> None:
+def emulator_process(conn, limit: int, user_ids: list[int], latency: float) -> None:
     """Run the emulator until told to stop; answer "stats" with what it saw."""
-    asyncio.run(_emulator(conn, limit, user_ids))
+    asyncio.run(_emulator(conn, limit, user_ids, latency))
 
 
 
@@ -106,36 +106,14 @@ def inside_a_window():
     return ManualClock(datetime.now(wib).replace(hour=9, minute=0, second=0, microsecond=0))
 
 
-async def _emulator(conn, limit: int, user_ids: list[int]) -> None:
+async def _emulator(conn, limit: int, user_ids: list[int], latency: float) -> None:
     from bot.emulator.telegram import RateLimits, TelegramEmulator
     from bot.emulator.telegram_spec import Upload
 
     logging.basicConfig(level=logging.WARNING)
-    server = TelegramEmulator(token=TOKEN)
+    server = TelegramEmulator(token=TOKEN, latency=latency)
     for user_id in user_ids:
         server.user(user_id, f"U{user_id}").started = True  # they wrote /start once
-    accepted: list[tuple[float, int, str]] = []  # (monotonic, chat id, kind) per message
-    error_times: list[float] = []
-    checked = [0.0]  # the time flood control last read: what it stores in its window
-
-    def clock() -> float:
-        checked[0] = time.monotonic()
-        return checked[0]
-
-    async def on_output(event: str, message: dict) -> None:
-        if event == "new":  # a send that passed flood control, stamped as the window has it
-            kind = "photo" if "photo" in message else "video" if "video" in message else "text"
-            accepted.append((checked[0], message["chat"]["id"], kind))
-
-    record = server._record
-
-    def timed_record(method: str, params: dict, error) -> None:
-        error_times.append(time.monotonic())
-        record(method, params, error)
-
-    server.clock = clock  # read only by flood control
-    server.on_output.append(on_output)
-    server._record = timed_record  # the time of each error, for the 429 analysis
     await server.start()
     server.limits = RateLimits(per_second=limit, group_per_minute=20, private_per_second=1)
     conn.send((server.base_url, server.base_file_url))
@@ -144,12 +122,17 @@ async def _emulator(conn, limit: int, user_ids: list[int]) -> None:
         command = await loop.run_in_executor(None, conn.recv)
         if command == "stats":
             errors = [
-                {"t": t, "method": e["method"], "code": e["error_code"],
+                {"t": e["at"], "method": e["method"], "code": e["error_code"],
                  "description": e["description"], "chat_id": e["params"].get("chat_id")}
-                for t, e in zip(error_times, server.errors, strict=False)
+                for e in server.errors
             ]
+            kinds = {"sendPhoto": "photo", "sendVideo": "video", "sendMediaGroup": "album"}
             conn.send({
-                "delivered": dict(server.delivered), "accepted": accepted, "errors": errors,
+                "delivered": dict(server.delivered),
+                # one entry per message, stamped when flood control let it through
+                "accepted": [(a.at, a.chat_id, kinds.get(a.method, "text"))
+                             for a in server.accepted for _ in range(a.count)],
+                "errors": errors,
                 "violations": [(v["method"], v["description"]) for v in server.violations],
                 "calls": dict(Counter(c.method for c in server.calls)),
                 "uploads": sum(1 for c in server.calls
@@ -308,7 +291,8 @@ async def run(args: argparse.Namespace) -> int:
     context = multiprocessing.get_context("spawn")
     conn, child_conn = context.Pipe()
     emulator = context.Process(target=emulator_process,
-                               args=(child_conn, limit, [*PEOPLE.values(), CLIENT, *subscriber_ids]),
+                               args=(child_conn, limit, [*PEOPLE.values(), CLIENT, *subscriber_ids],
+                                     args.latency_ms / 1000),
                                daemon=True)
     emulator.start()
     child_conn.close()  # so that a crashed emulator reads as EOF here, not as a hang
@@ -322,7 +306,14 @@ async def run(args: argparse.Namespace) -> int:
         settings = Settings(database=Path(folder) / "humas.db", flow="default",
                             telegram_token=TOKEN, telegram_api_url=base_url,
                             telegram_file_url=base_file_url)
-        app = await App.open(settings, clock=inside_a_window())
+        history = None
+        if args.history:
+            from benchmarks.history import cached
+
+            history = await cached(args.history, settings.database)
+        opened = time.perf_counter()
+        app = await App.open(settings, clock=inside_a_window())  # migrates an older history
+        history_open = time.perf_counter() - opened
         try:
             started = time.perf_counter()
             code, petugas, content = await setup(app, n)
@@ -354,7 +345,7 @@ async def run(args: argparse.Namespace) -> int:
             rss_before = _proc_status("VmRSS")
             hwm = reset_peak()
             drain_started = time.perf_counter()
-            deadline = drain_started + n / limit * 3 + 60
+            deadline = drain_started + n * (1 / limit + args.latency_ms / 1000) * 3 + 60
             await broadcaster.recover()
             passes = 0
             while time.perf_counter() < deadline:
@@ -372,6 +363,7 @@ async def run(args: argparse.Namespace) -> int:
                 counts = await repos.broadcasts.counts(request_id)
                 deliveries = await repos.broadcasts.deliveries(request_id)
                 broadcast = await repos.broadcasts.get(published.broadcast_id)
+            database_bytes = _database_size(settings.database)
         finally:
             await app.close()
 
@@ -381,8 +373,13 @@ async def run(args: argparse.Namespace) -> int:
     conn.recv()
     emulator.join(5)
 
+    args.history_built, args.history_open, args.database_bytes = history, history_open, database_bytes
     return report(args, stats, counts, deliveries, broadcast, published.recipients, plan, timers,
                   setup_seconds, drain_seconds, passes, rss_before, peak_broadcast)
+
+
+def _database_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
 
 
 def report(args, stats, counts, deliveries, broadcast, recipients, plan, timers, setup_seconds,
@@ -418,6 +415,7 @@ def report(args, stats, counts, deliveries, broadcast, recipients, plan, timers,
 
     rows_by_status = Counter(d["status"] for d in deliveries)
     duplicates = [c for c in subscriber_chats.values() if delivered.get(c, 0) > plan]
+    lost = [c for c in subscriber_chats.values() if delivered.get(c, 0) == 0]
     bad_rows = []
     for d in deliveries:
         chat = subscriber_chats.get(d["recipient"])
@@ -436,7 +434,13 @@ def report(args, stats, counts, deliveries, broadcast, recipients, plan, timers,
     line = "-" * 72
     print(line)
     print(f"broadcast benchmark: {n} subscribers, limit {limit} msg/s "
-          f"(emulator 1 s sliding window; Pacer per_second={limit})")
+          f"(emulator 1 s sliding window; Pacer per_second={limit}), "
+          f"API round trip {args.latency_ms:g} ms")
+    if args.history:
+        print(f"database: a history of {args.history} archived requests "
+              f"({args.database_bytes / 1e6:.0f} MB; opening it took {args.history_open:.1f} s)")
+    else:
+        print("database: fresh (no history)")
     print(f"sender: bot/broadcast/{{telegram,limits,progress}}.py sha256 {sources_digest()}")
     print(f"host: {os.cpu_count()} CPUs, 1-min load average {args.load_before:.2f} at the start, "
           f"{os.getloadavg()[0]:.2f} at the end (the rate depends on the sender's per-row latency)")
@@ -513,6 +517,7 @@ def report(args, stats, counts, deliveries, broadcast, recipients, plan, timers,
     for status in ("sent", "failed", "unknown", "pending", "sending"):
         print(f"{'  ' + status:<44}{rows_by_status.get(status, 0):>10}")
     print(f"{'duplicates (chats with > plan messages)':<44}{len(duplicates):>10}")
+    print(f"{'lost (subscribers who got nothing)':<44}{len(lost):>10}")
     print(f"{'rows not sent/failed-with-reason/consistent':<44}{len(bad_rows):>10}")
     for row in bad_rows[:5]:
         print(f"  {row}")
@@ -541,6 +546,7 @@ def report(args, stats, counts, deliveries, broadcast, recipients, plan, timers,
     checks = [
         (f"rate >= {RATE_TARGET} of the limit", fraction >= RATE_TARGET, f"{fraction:.3f}"),
         ("0 duplicates", not duplicates, str(len(duplicates))),
+        ("0 lost", not lost, str(len(lost))),
         ("every row sent, or failed with a reason", not bad_rows and len(deliveries) == n,
          f"{len(bad_rows)} bad of {len(deliveries)}"),
     ]
@@ -554,12 +560,19 @@ def main() -> int:
     parser.add_argument("--subscribers", type=int, default=2000, help="subscribers (default 2000)")
     parser.add_argument("--limit", type=int, default=30,
                         help="messages/s the fake server allows and the Pacer aims at (default 30)")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="the fake Bot API answers each call after this round trip (default 0)")
+    parser.add_argument("--history", type=int, default=0, metavar="N",
+                        help="run on a database holding N archived requests (benchmarks/history.py;"
+                             " built once, then copied)")
     parser.add_argument("--fix", action="append", choices=sorted(FIXES), default=[],
                         help="experiment: apply a candidate fix from the benchmark side "
                              "(repeatable); " + "; ".join(f"{k}: {v}" for k, v in FIXES.items()))
     args = parser.parse_args()
     if args.subscribers < 1 or args.limit < 1:
         parser.error("--subscribers and --limit must be positive")
+    if args.latency_ms < 0 or args.history < 0:
+        parser.error("--latency-ms and --history cannot be negative")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     return asyncio.run(run(args))
 
