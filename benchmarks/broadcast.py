@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import io
 import logging
@@ -82,6 +83,7 @@ if str(ROOT) not in sys.path:
 
 TOKEN = "123456:BENCH-BROADCAST"
 RATE_TARGET = 0.95
+IN_FLIGHT = 16  # bot.broadcast.telegram.IN_FLIGHT, not imported here: the bot loads after the emulator forks
 SUBSCRIBER_BASE = 10_000_000  # subscriber chat ids: SUBSCRIBER_BASE + i
 PEOPLE = {  # role -> Telegram user id
     "koordinator": 2001, "wakil_koordinator": 3001, "direktur": 4001, "petugas": 5001,
@@ -195,40 +197,10 @@ class Timers:
         setattr(owner, name, timed)
 
 
-# --- experiments: candidate fixes, applied from here without touching the bot's code --------
-
-FIXES = {
-    "pace-progress": "the progress reporter's sendMessage waits for the Pacer and is counted "
-                     "by it when the reply arrives, as the broadcaster's own sends are",
-}
-
-
-class _PacedProgressBot:
-    """What ProgressReporter sees as its bot: sendMessage goes through the Pacer."""
-
-    def __init__(self, bot: Any, pacer: Any) -> None:
-        self._bot, self._pacer = bot, pacer
-
-    async def send_message(self, chat_id, text, **kwargs):
-        await asyncio.sleep(self._pacer.wait(str(chat_id), False))
-        try:
-            return await self._bot.send_message(chat_id, text, **kwargs)
-        finally:
-            self._pacer.sent(str(chat_id), False)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._bot, name)
-
-
-def apply_fixes(fixes: list[str], broadcaster: Any) -> None:
-    if "pace-progress" in fixes:
-        broadcaster.progress.bot = _PacedProgressBot(broadcaster.progress.bot, broadcaster.pacer)
-
-
 def sources_digest() -> str:
     """Which sender was measured: the broadcast package and the Pacer change under us."""
     digest = hashlib.sha256()
-    for name in ("telegram.py", "limits.py", "progress.py"):
+    for name in ("telegram.py", "limits.py", "progress.py", "errors.py", "ratelimit.py"):
         digest.update((ROOT / "bot" / "broadcast" / name).read_bytes())
     return digest.hexdigest()[:12]
 
@@ -323,22 +295,34 @@ async def run(args: argparse.Namespace) -> int:
 
             bot = Bot(TOKEN, base_url=base_url, base_file_url=base_file_url)
             await bot.initialize()
-            broadcaster = TelegramBroadcaster(app, bot, pacer=Pacer(Limits(per_second=limit)))
+            budget = Pacer(Limits(per_second=limit))
+            broadcaster = TelegramBroadcaster(app, bot, budget, in_flight=args.in_flight)
             timers = Timers(keep_spans=bool(os.environ.get("BROADCAST_DUMP")))
-            apply_fixes(args.fix, broadcaster)
             for owner, name, label in (
                 (broadcaster, "_content", "read content"),
+                (broadcaster, "_claim", "claim row (write tx)"),
                 (broadcaster, "_mark", "mark row (write tx)"),
                 (broadcaster, "_send", "HTTP send"),
                 (broadcaster.progress, "update", "progress.update"),
                 (broadcaster, "drain", "drain"),
             ):
                 timers.wrap(owner, name, label)
-            pause = broadcaster.pacer.pause
-            broadcaster.pacer.pause = lambda s: (timers.paused.append(s), pause(s))[1]
-            paced = broadcaster.pacer.sent
-            broadcaster.pacer.sent = lambda chat, group: (
-                timers.paced.append((time.monotonic(), chat)), paced(chat, group))[1]
+            take, refused = budget.take, budget.refused
+
+            async def timed_take(chat, group, count=1, **kwargs):
+                taken = await take(chat, group, count, **kwargs)
+                timers.paced.extend([(taken, chat)] * count)
+                return taken
+
+            async def timed_refused(chat, group, retry_after, taken=None, count=1):
+                everyone = await refused(chat, group, retry_after, taken, count)
+                timers.paused.append((retry_after, everyone))
+                if taken is not None:  # Telegram did not take it: not a stamp of an accepted message
+                    with contextlib.suppress(ValueError):
+                        timers.paced.remove((taken, chat))
+                return everyone
+
+            budget.take, budget.refused = timed_take, timed_refused
 
             import gc
             gc.collect()
@@ -444,8 +428,7 @@ def report(args, stats, counts, deliveries, broadcast, recipients, plan, timers,
     print(f"sender: bot/broadcast/{{telegram,limits,progress}}.py sha256 {sources_digest()}")
     print(f"host: {os.cpu_count()} CPUs, 1-min load average {args.load_before:.2f} at the start, "
           f"{os.getloadavg()[0]:.2f} at the end (the rate depends on the sender's per-row latency)")
-    if args.fix:
-        print(f"EXPERIMENT, not the production sender; benchmark-side fixes: {', '.join(args.fix)}")
+    print(f"sends in flight: up to {args.in_flight}")
     print(line)
     print(f"setup (subscribers, approvals, publish): {setup_seconds:8.2f} s; "
           f"{recipients} outbox rows, {plan} message(s) per recipient")
@@ -468,7 +451,9 @@ def report(args, stats, counts, deliveries, broadcast, recipients, plan, timers,
     print(f"{'calls uploading a file (not a file_id)':<44}{stats['uploads']:>10}")
     print(f"{'429 Too Many Requests':<44}{len(too_many):>10}  "
           f"{dict(Counter(e['method'] for e in too_many)) or ''}")
-    print(f"{'sender paused for 429s (s)':<44}{sum(timers.paused):>10.1f}")
+    everyone = [seconds for seconds, widespread in timers.paused if widespread]
+    print(f"{'429 pauses: of every chat / of one chat':<44}{len(everyone):>10}  / "
+          f"{len(timers.paused) - len(everyone)}  ({sum(everyone):.1f} s of pausing everyone)")
     # Pair the Pacer's timestamps with the server's: per chat, the last `plan` Pacer entries
     # are the accepted messages, earlier ones the attempts refused with 429.
     paced_by_chat: dict[str, list[float]] = defaultdict(list)
@@ -526,9 +511,10 @@ def report(args, stats, counts, deliveries, broadcast, recipients, plan, timers,
     rows = max(1, len(deliveries))
     budget = 1000.0 / limit
     busy = sum(timers.seconds[k] for k in ("read content", "mark row (write tx)", "HTTP send",
-                                           "progress.update"))
+                                           "progress.update"))  # a claim is inside the sender's wait
     print(f"per row, outside the Pacer (budget {budget:.1f} ms/msg at {limit}/s):")
-    for label in ("read content", "mark row (write tx)", "HTTP send", "progress.update"):
+    for label in ("read content", "claim row (write tx)", "mark row (write tx)", "HTTP send",
+                  "progress.update"):
         print(f"  {label:<24}{timers.seconds[label] / rows * 1000:8.2f} ms  "
               f"({timers.calls[label]} calls, {timers.seconds[label]:.2f} s)")
     drain_other = timers.seconds["drain"] - busy
@@ -565,9 +551,8 @@ def main() -> int:
     parser.add_argument("--history", type=int, default=0, metavar="N",
                         help="run on a database holding N archived requests (benchmarks/history.py;"
                              " built once, then copied)")
-    parser.add_argument("--fix", action="append", choices=sorted(FIXES), default=[],
-                        help="experiment: apply a candidate fix from the benchmark side "
-                             "(repeatable); " + "; ".join(f"{k}: {v}" for k, v in FIXES.items()))
+    parser.add_argument("--in-flight", type=int, default=IN_FLIGHT,
+                        help=f"deliveries the sender has in flight at once (default {IN_FLIGHT})")
     args = parser.parse_args()
     if args.subscribers < 1 or args.limit < 1:
         parser.error("--subscribers and --limit must be positive")

@@ -93,6 +93,11 @@ class Subscribers:
         return [_with_audiences(row) for row in rows]
 
 
+# A delivery's outcomes, each counted on its broadcast's row (migration 0011); "pending"
+# counts the deliveries not finished (status pending or sending).
+COUNTED = ("pending", "sent", "failed", "unknown")
+
+
 class Broadcasts:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
@@ -139,8 +144,66 @@ class Broadcasts:
             "UPDATE broadcasts SET finished_at = ? WHERE id = ?", (utcnow_text(), broadcast_id)
         )
 
+    async def queued(self, broadcast_id: int, count: int) -> None:
+        """`count` deliveries were queued (pending) for the broadcast, in this transaction."""
+        await self.tx.execute("UPDATE broadcasts SET n_pending = n_pending + ? WHERE id = ?",
+                              (count, broadcast_id))
+
+    async def tally(self, broadcast_id: int) -> dict[str, int]:
+        """The broadcast's deliveries by outcome, as its counters keep them ("pending": not
+        finished; outcomes with none left out): one row read, however large the outbox."""
+        row = await self.tx.one(
+            "SELECT n_pending, n_sent, n_failed, n_unknown FROM broadcasts WHERE id = ?", (broadcast_id,)
+        )
+        return tallied(dict(row)) if row else {}
+
+    async def move(self, broadcast_id: int, row_ids: list[int], status: str, result: dict,
+                   only_if: str) -> list[int]:
+        """Deliveries of one broadcast from status `only_if` to `status` with `result`, and the
+        broadcast's counters with them; rows no longer in `only_if` are left alone. The ids that
+        moved. Two statements inside a transaction, except between pending and sending (both
+        unfinished): one statement, which `Database.statement()` can run alone."""
+        if not row_ids:
+            return []
+        marks = ", ".join("?" * len(row_ids))
+        moved = await self.tx.all(
+            f"UPDATE outbox SET status = ?, result = ?, attempts = attempts + 1, updated_at = ?"
+            f" WHERE id IN ({marks}) AND status = ? RETURNING id",
+            (status, json.dumps(result), utcnow_text(), *row_ids, only_if),
+        )
+        await self._count(broadcast_id, only_if, status, len(moved))
+        return sorted(row["id"] for row in moved)
+
+    async def _count(self, broadcast_id: int, was: str, now: str, count: int) -> None:
+        was, now = _outcome(was), _outcome(now)
+        if was == now or not count:
+            return
+        if was not in COUNTED or now not in COUNTED:
+            raise ValueError(f"a delivery cannot go from {was!r} to {now!r}")
+        await self.tx.execute(
+            f"UPDATE broadcasts SET n_{was} = n_{was} - ?, n_{now} = n_{now} + ? WHERE id = ?",
+            (count, count, broadcast_id),
+        )
+
+    async def recount(self, broadcast_id: int) -> dict[str, int]:
+        """Set the counters from the outbox (a full count of the request's deliveries, for
+        when they might be off); the counts."""
+        broadcast = await self.tx.one("SELECT request_id FROM broadcasts WHERE id = ?", (broadcast_id,))
+        if broadcast is None:
+            return {}
+        counts = await self.counts(broadcast["request_id"])
+        outcomes = dict.fromkeys(COUNTED, 0)
+        for status, number in counts.items():
+            outcomes[_outcome(status)] += number
+        await self.tx.execute(
+            "UPDATE broadcasts SET n_pending = ?, n_sent = ?, n_failed = ?, n_unknown = ? WHERE id = ?",
+            (*outcomes.values(), broadcast_id),
+        )
+        return counts
+
     async def counts(self, request_id: int) -> dict[str, int]:
-        """Deliveries of a request's publication by status: pending, sending, sent, failed..."""
+        """Deliveries of a request's publication by status: pending, sending, sent, failed...
+        counted in the outbox (see `tally` for the broadcast's counters)."""
         rows = await self.tx.all(
             "SELECT status, COUNT(*) AS n FROM outbox WHERE kind = 'broadcast' AND request_id = ?"
             " GROUP BY status",
@@ -160,14 +223,33 @@ class Broadcasts:
         """After a crash: a Telegram delivery that was being sent may or may not have arrived.
         It is reported as unknown, never sent again. Only rows of `prefix`'s platform: LINE's
         in-flight rows carry a retry key and are resent with it (bot/broadcast/line.py)."""
-        where = "kind = 'broadcast' AND status = 'sending' AND substr(recipient, 1, ?) = ?"
-        count = await self.tx.scalar(f"SELECT COUNT(*) FROM outbox WHERE {where}", (len(prefix), prefix))
-        await self.tx.execute(
-            f"UPDATE outbox SET status = 'unknown', result = ?, updated_at = ? WHERE {where}",
-            (json.dumps({"reason": "interrupted while sending; delivery unknown"}), utcnow_text(),
-             len(prefix), prefix),
+        rows = await self.tx.all(
+            "SELECT id, payload, result FROM outbox WHERE status = 'sending' AND kind = 'broadcast'"
+            " AND substr(recipient, 1, ?) = ? ORDER BY id",
+            (len(prefix), prefix),
         )
-        return count
+        by_broadcast: dict[int, list[int]] = {}
+        for row in rows:
+            by_broadcast.setdefault(json.loads(row["payload"])["broadcast_id"], []).append(row["id"])
+        tries = {row["id"]: json.loads(row["result"]).get("tries", 0) for row in rows}
+        moved = 0
+        for broadcast_id, ids in by_broadcast.items():
+            for row_id in ids:
+                result = {"reason": STOPPED, "tries": tries[row_id]}
+                moved += len(await self.move(broadcast_id, [row_id], "unknown", result, only_if="sending"))
+        return moved
+
+
+STOPPED = "interrupted while sending; delivery unknown"  # a crash or a kill caught it in flight
+
+
+def _outcome(status: str) -> str:
+    return "pending" if status == "sending" else status
+
+
+def tallied(counters: dict) -> dict[str, int]:
+    """{outcome: count} from a broadcasts row's n_* counters, outcomes with none left out."""
+    return {status: counters[f"n_{status}"] for status in COUNTED if counters.get(f"n_{status}")}
 
 
 def _with_audiences(row) -> dict:

@@ -8,7 +8,8 @@ Telegram a resend is safe: a timeout or a 5xx is retried with the same key, a 40
 delivered, and rows found in "sending" (no answer after a few tries, or a crash) are sent again
 later with their stored key. Only when the batch has had no answer for `give_up_after` (well
 inside the key's 24 hours) are its rows given up: unknown if LINE may have accepted a call,
-failed if every answer said it had not.
+failed if every answer said it had not (a 4xx, a 429, or no connection at all: a refused or
+timed-out connect never reached LINE).
 """
 
 from __future__ import annotations
@@ -142,9 +143,15 @@ class LineBroadcaster:
         gone = {row["id"] for row in rows
                 if row["payload"]["kind"] == "private" and _chat_id(row) not in following}
         if gone:
+            by_broadcast: dict[int, list[int]] = {}
+            for row in rows:
+                if row["id"] in gone:
+                    by_broadcast.setdefault(row["payload"]["broadcast_id"], []).append(row["id"])
             async with self.app.db.transaction() as tx:
                 unfollowed = {"reason": "unfollowed the bot", "gone": True}
-                await Repos(tx).outbox.mark_many(sorted(gone), "failed", unfollowed, only_if="pending")
+                broadcasts = Repos(tx).broadcasts
+                for broadcast_id, ids in by_broadcast.items():
+                    await broadcasts.move(broadcast_id, ids, "failed", unfollowed, only_if="pending")
         users: dict[tuple[int, int], list[dict]] = {}
         batches: list[Batch] = []
         for row in rows:
@@ -171,8 +178,8 @@ class LineBroadcaster:
         batch.name = f"{batch.broadcast_id}:{batch.rows[0]}"
         batch.keyed_at = self.app.clock.now()
         async with self.app.db.transaction() as tx:
-            outbox = Repos(tx).outbox
-            claimed = await outbox.mark_many(batch.rows, "sending", batch.result(), only_if="pending")
+            claimed = await Repos(tx).broadcasts.move(batch.broadcast_id, batch.rows, "sending",
+                                                      batch.result(), only_if="pending")
         if len(claimed) != len(batch.rows):
             keep = set(claimed)
             if batch.to:
@@ -212,6 +219,8 @@ class LineBroadcaster:
                     return len(batch.rows)
                 batch.maybe_accepted |= status != 429  # a 429 refused it; a 5xx may not have
                 reason = f"{status} {message}".strip()
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+                reason = f"no connection: {type(exc).__name__} {exc}".strip()  # nothing reached LINE
             except (TimeoutError, aiohttp.ClientError) as exc:
                 batch.maybe_accepted = True
                 reason = f"no answer: {type(exc).__name__} {exc}".strip()
@@ -250,14 +259,15 @@ class LineBroadcaster:
 
     async def _finish(self, batch: Batch, status: str, **extra: Any) -> None:
         async with self.app.db.transaction() as tx:
-            await Repos(tx).outbox.mark_many(batch.rows, status, batch.result(**extra), only_if="sending")
+            await Repos(tx).broadcasts.move(batch.broadcast_id, batch.rows, status, batch.result(**extra),
+                                            only_if="sending")
         await self._tell(batch)
 
     async def _tell(self, batch: Batch) -> None:
         if self.on_progress is None:
             return
         async with self.app.db.reading() as tx:
-            counts = await Repos(tx).broadcasts.counts(batch.request_id)
+            counts = await Repos(tx).broadcasts.tally(batch.broadcast_id)
         finished = not counts.get("pending") and not counts.get("sending")
         now = time.monotonic()
         if finished or now - self._told >= PROGRESS_EVERY:

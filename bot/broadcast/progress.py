@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
+import logging
 import time
 
 from telegram import Bot
 from telegram.error import RetryAfter, TelegramError
 
 from bot.app import App
-from bot.broadcast.limits import Pacer
+from bot.broadcast.limits import Budget, is_group
+from bot.broadcast.ratelimit import seconds
 from bot.domain.durations import format_duration
 from bot.i18n import t
 from bot.services.publishing import eta
 from bot.textsplit import split_text
+from storage.push_repos import tallied
 from storage.repositories import Repos
 
+log = logging.getLogger(__name__)
 EDIT_EVERY = 2.0  # seconds between edits: edits count against the chat's limits too
 SHOWN_FAILURES = 20
 REPORT_RETRIES = 3  # 429s waited out for the final report
@@ -23,29 +26,34 @@ TEXT_LIMIT = 4096
 
 
 class ProgressReporter:
-    def __init__(self, app: App, bot: Bot, pacer: Pacer) -> None:
+    def __init__(self, app: App, bot: Bot, budget: Budget) -> None:
         self.app = app
         self.bot = bot
-        self.pacer = pacer  # the broadcast's own pacer: progress messages share its limits
+        self.budget = budget  # the token's: progress messages count against its limits too
         self._last_edit: dict[int, float] = {}
         self._started: dict[int, tuple[float, int]] = {}
         self._shown: dict[int, str] = {}  # broadcast id -> the progress text shown now
+        self._finishing: set[int] = set()  # broadcasts whose report is being sent
 
     async def update(self, broadcast_id: int, force: bool = False) -> None:
         """Edit the progress message, at most every EDIT_EVERY seconds (the check comes
-        before any query, so a large broadcast does not re-count its rows for every send)."""
+        before any query). The counts are the broadcast's counters: one row read, however
+        large the outbox."""
         now = time.monotonic()
         if not force and now - self._last_edit.get(broadcast_id, 0.0) < EDIT_EVERY:
             return
         self._last_edit[broadcast_id] = now
         async with self.app.db.reading() as tx:
-            repos = Repos(tx)
-            broadcast = await repos.broadcasts.get(broadcast_id)
-            counts = await repos.broadcasts.counts(broadcast["request_id"]) if broadcast else {}
-        if broadcast is None or broadcast["finished_at"]:
+            broadcast = await Repos(tx).broadcasts.get(broadcast_id)
+        if broadcast is None or broadcast["finished_at"] or broadcast_id in self._finishing:
             return
+        counts = tallied(broadcast)
         if not counts.get("pending") and not counts.get("sending"):
-            await self._final(broadcast, counts)
+            self._finishing.add(broadcast_id)
+            try:
+                await self._final(broadcast)
+            finally:
+                self._finishing.discard(broadcast_id)
             return
         chat, lang = await self._petugas(broadcast)
         await self._show(broadcast, chat, self._running_text(broadcast, counts, now, lang))
@@ -67,23 +75,33 @@ class ProgressReporter:
         return t("progress.running", lang, code=broadcast["code"], done=done, total=total,
                  failed=counts.get("failed", 0), eta=format_duration(left, lang) if left else "-")
 
-    async def _final(self, broadcast: dict, counts: dict[str, int]) -> None:
+    async def _final(self, broadcast: dict) -> None:
         """The progress message becomes the report, with who failed (a report too long for
         one message goes on in new ones; without a progress message it is sent new). The
         broadcast counts as finished once the report was tried (a crash in between repeats
-        the report on restart: better twice than lost)."""
+        the report on restart: better twice than lost). The counters are checked against the
+        outbox once, here: the report never rests on a count that drifted."""
+        async with self.app.db.transaction() as tx:
+            counts = await Repos(tx).broadcasts.recount(broadcast["id"])
+        if counts.get("pending") or counts.get("sending"):
+            log.warning("broadcast %s: counters were off; recounted %s", broadcast["id"], counts)
+            return
         async with self.app.db.reading() as tx:
             deliveries = await Repos(tx).broadcasts.deliveries(broadcast["request_id"])
         chat, lang = await self._petugas(broadcast)
         lines = [t("progress.final", lang, code=broadcast["code"], sent=counts.get("sent", 0),
                    total=sum(counts.values()), failed=counts.get("failed", 0),
                    unknown=counts.get("unknown", 0))]
-        for status, header in (("failed", "progress.failed_header"), ("unknown", "progress.unknown_header")):
-            rows = [d for d in deliveries if d["status"] == status]
+        twice = [d for d in deliveries if d["status"] == "sent" and d["result"].get("maybe_twice")]
+        sections = (("failed", "progress.failed_header", "reason"),
+                    ("unknown", "progress.unknown_header", "reason"),
+                    ("twice", "progress.twice_header", "last"))
+        for status, header, key in sections:
+            rows = twice if status == "twice" else [d for d in deliveries if d["status"] == status]
             if rows:
                 lines.append(t(header, lang))
                 lines += [t("progress.failed_line", lang, recipient=d["recipient"],
-                            reason=d["result"].get("reason", "-")) for d in rows[:SHOWN_FAILURES]]
+                            reason=d["result"].get(key, "-")) for d in rows[:SHOWN_FAILURES]]
                 if len(rows) > SHOWN_FAILURES:
                     lines.append(f"… +{len(rows) - SHOWN_FAILURES}")
         # the progress message becomes the report: it appears once, not as a copy below it
@@ -99,15 +117,15 @@ class ProgressReporter:
 
     async def _report(self, chat: str, text: str) -> None:
         for attempt in range(REPORT_RETRIES + 1):
+            taken = await self._paced(chat)
             try:
-                await self._paced(chat)
                 await self.bot.send_message(chat, text)
+                await self.budget.answered(chat, is_group(chat), taken)
                 return
             except RetryAfter as exc:
+                await self.budget.refused(chat, is_group(chat), seconds(exc.retry_after), taken)
                 if attempt == REPORT_RETRIES:
                     return
-                wait = exc.retry_after
-                await asyncio.sleep(wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait))
             except TelegramError:
                 return  # the petugas blocked the bot, say; the report is in the database
 
@@ -119,8 +137,8 @@ class ProgressReporter:
         progress = broadcast["progress"]
         if self._shown.get(broadcast["id"]) == text:
             return True  # Telegram refuses an edit that changes nothing
+        taken = await self._paced(chat)
         try:
-            await self._paced(chat)
             if progress.get("message_id"):
                 await self.bot.edit_message_text(text, chat, progress["message_id"])
             else:
@@ -129,16 +147,19 @@ class ProgressReporter:
                     await Repos(tx).broadcasts.set_progress(
                         broadcast["id"], {"chat_id": chat, "message_id": message.message_id})
                 broadcast["progress"] = {"chat_id": chat, "message_id": message.message_id}
+            await self.budget.answered(chat, is_group(chat), taken)
             self._shown[broadcast["id"]] = text
             return True
+        except RetryAfter as exc:  # the next edit tries again
+            await self.budget.refused(chat, is_group(chat), seconds(exc.retry_after), taken)
+            return False
         except TelegramError:
             return False  # progress is a courtesy; the report is in the database either way
 
-    async def _paced(self, chat: str) -> None:
-        """Wait for a free slot and take it: the petugas's messages count against the same
-        30 a second as the broadcast's."""
-        await asyncio.sleep(self.pacer.wait(chat, False))
-        self.pacer.sent(chat, False)
+    async def _paced(self, chat: str) -> float:
+        """Wait for room and take it: the petugas's messages count against the same 30 a
+        second as the broadcast's, and go before the broadcast's waiting sends."""
+        return await self.budget.take(chat, is_group(chat), urgent=True)
 
     async def _petugas(self, broadcast: dict) -> tuple[str | None, str]:
         """The Telegram chat and the language of the petugas who started the broadcast."""

@@ -487,8 +487,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "progress.failed_line": ("• {recipient}: {reason}", "• {recipient}: {reason}"),
     "progress.unknown_header": (
-        "Tidak pasti terkirim (bot berhenti saat mengirim; tidak dikirim ulang):",
-        "Delivery unknown (the bot stopped while sending; not sent again):",
+        "Tidak pasti terkirim (tidak dikirim ulang, agar tidak ada yang menerima dua kali):",
+        "Delivery unknown (not sent again, so that nobody gets it twice):",
+    ),
+    "progress.twice_header": (
+        "Terkirim setelah Telegram sempat tidak menjawab (mungkin diterima dua kali):",
+        "Sent after Telegram once gave no answer (may have been received twice):",
     ),
     "progress.failed_header": ("Gagal:", "Failed:"),
     "btn.line_followers": ("LINE: semua pengikut", "LINE: every follower"),

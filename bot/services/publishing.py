@@ -144,10 +144,12 @@ class Publishing:
             request_id = await repos.requests.save(outcome.state, person_id)
             await self.requests.record(repos, request_id, outcome, channel)
             broadcast_id = await repos.broadcasts.create(request_id, state.version, audiences, due, person_id)
+            queued = 0
             for recipient in recipients:
                 payload = {"broadcast_id": broadcast_id, "kind": recipient.kind}
-                await repos.outbox.add(request_id, "broadcast", recipient.key, payload, due,
-                                       dedupe_key=f"pub:{code}:{recipient.key}")
+                queued += await repos.outbox.add(request_id, "broadcast", recipient.key, payload, due,
+                                                 dedupe_key=f"pub:{code}:{recipient.key}") is not None
+            await repos.broadcasts.queued(broadcast_id, queued)
         return Published(outcome, broadcast_id, due, len(recipients), Reach.of(recipients), audiences)
 
     def audiences_for(self, chosen: list[str]) -> list[str]:

@@ -26,7 +26,7 @@ def clock() -> FakeMonotonic:
 
 @pytest.fixture
 def pacer(clock) -> Pacer:
-    return Pacer(Limits(per_second=30, group_per_minute=20, private_interval=1.0), now=clock)
+    return Pacer(Limits(per_second=30, group_per_minute=20, private_interval=1.0, slack=0.0), now=clock)
 
 
 def send_when_allowed(pacer: Pacer, clock: FakeMonotonic, chat: str, is_group: bool) -> float:

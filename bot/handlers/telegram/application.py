@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from telegram import Bot, BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BusinessConnectionHandler,
@@ -28,6 +27,8 @@ from telegram.ext import (
 )
 
 from bot.app import App
+from bot.broadcast.limits import Pacer
+from bot.broadcast.ratelimit import BudgetRateLimiter
 from bot.broadcast.telegram import TelegramBroadcaster
 from bot.chat.approvals import Approvals
 from bot.chat.notify import KINDS as NOTIFIED
@@ -121,15 +122,14 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
     )
     if settings.telegram_self_hosted_api:
         builder = builder.local_mode(True)
+    budget = Pacer()  # the token's one budget: replies, notices and push-info all count against it
     if rate_limit:
-        # Only the per-group limit and 429 retries here: an overall 30/s cap on every reply
-        # held 200 people at 30 updates/s (benchmarks/telegram_updates.py). Push-info, the
-        # bulk sender, paces itself against the overall limit.
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=3))
+        # Replies and notices take their room from the budget before push-info's waiting sends
+        builder = builder.rate_limiter(BudgetRateLimiter(budget, max_retries=3))
     application = builder.build()
     notifier = notifier or Notifier(app, Approvals(app), {})
     notifier.senders["telegram"] = TelegramSender(application.bot, app.files)
-    # push-info paces itself, so its bot has no rate limiter of its own in the way
+    # push-info takes its room from the budget itself, message by message: no rate limiter here
     broadcast_bot = Bot(
         settings.telegram_token.get_secret_value(),
         base_url=settings.telegram_api_url,
@@ -137,7 +137,7 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
         local_mode=settings.telegram_self_hosted_api,
         request=AiohttpRequest(),
     )
-    running = Running(application, notifier, TelegramBroadcaster(app, broadcast_bot))
+    running = Running(application, notifier, TelegramBroadcaster(app, broadcast_bot, budget))
     handlers = TelegramHandlers(app, notifier)
     if on_change is not None:
         app.db.watch_queue(on_change)
