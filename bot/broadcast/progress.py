@@ -157,9 +157,10 @@ class ProgressReporter:
             return False  # progress is a courtesy; the report is in the database either way
 
     async def _paced(self, chat: str) -> float:
-        """Wait for room and take it: the petugas's messages count against the same 30 a
-        second as the broadcast's, and go before the broadcast's waiting sends."""
-        return await self.budget.take(chat, is_group(chat), urgent=True)
+        """Wait for room and take it: the petugas's messages count against the same limits as
+        the broadcast's, one a second into their chat like any bulk sending (they are not
+        replies to something the petugas just did)."""
+        return await self.budget.take(chat, is_group(chat))
 
     async def _petugas(self, broadcast: dict) -> tuple[str | None, str]:
         """The Telegram chat and the language of the petugas who started the broadcast."""

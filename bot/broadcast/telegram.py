@@ -60,17 +60,18 @@ class Delivery:
     broadcast_id: int
     tries: int = 0  # earlier tries that failed transiently
     unsure: bool = False  # one of them may have been delivered
+    last: str = ""  # what the last of them said
 
     @classmethod
     def of(cls, row: dict) -> Delivery:
         result = row["result"]
         return cls(row["id"], row["request_id"], row["recipient"].split(":", 1)[1],
                    row["payload"]["kind"] != "private", row["payload"]["broadcast_id"],
-                   result.get("tries", 0), bool(result.get("unsure")))
+                   result.get("tries", 0), bool(result.get("unsure")), result.get("last", ""))
 
     def state(self, **extra) -> dict:
         """What the row's result keeps between tries (and across a restart)."""
-        kept: dict = {"tries": self.tries} if self.tries else {}
+        kept: dict = {"tries": self.tries, "last": self.last} if self.tries else {}
         if self.unsure:
             kept["unsure"] = True
         return kept | extra
@@ -182,21 +183,24 @@ class TelegramBroadcaster:
 
     async def _handle(self, delivery: Delivery) -> None:
         """One delivery, or set it aside until its chat may be written to (or its retry is due)."""
-        budget = self.budget
+        done = True
         try:
-            own = await budget.ready_in(delivery.chat_id, delivery.is_group, chat_only=True)
+            own = await self.budget.ready_in(delivery.chat_id, delivery.is_group, chat_only=True)
             if own > 0:
                 self._park(delivery, own)
-                return
-            await self.deliver(delivery)
+                done = False
+            else:
+                await self.deliver(delivery)
         except Retry as retry:
             self._park(delivery, retry.delay)
+            done = False
         except Exception:  # a database error, say: the row stays as it is, for a later pass
             log.exception("broadcast row %s", delivery.row_id)
-            self._done(delivery)
-        else:
-            self._done(delivery)
-        await self.progress.update(delivery.broadcast_id)
+        try:
+            await self.progress.update(delivery.broadcast_id)  # the report, after the last row
+        finally:
+            if done:  # only now: drain() returns once the report of what it sent went out
+                self._done(delivery)
 
     def _park(self, delivery: Delivery, delay: float) -> None:
         def back() -> None:
@@ -285,11 +289,12 @@ class TelegramBroadcaster:
         else:
             delivery.tries += 1
             delivery.unsure |= not never_left(exc)
+            delivery.last = reason
             if delivery.tries >= self.tries:
                 await self._mark(delivery, "failed", _gave_up(delivery, reason))
                 return
             log.warning("broadcast row %s, try %d: %s", delivery.row_id, delivery.tries, reason)
-            await self._mark(delivery, "pending", delivery.state(last=reason))
+            await self._mark(delivery, "pending", delivery.state())
             raise Retry(self.backoff * 2 ** (delivery.tries - 1))
 
     async def _send_part(self, delivery: Delivery, part: Part, after: bool,
@@ -316,6 +321,7 @@ class TelegramBroadcaster:
                 if not after or not is_transient(exc) or failures >= self.tries:
                     raise
                 delivery.unsure |= not never_left(exc)
+                delivery.tries, delivery.last = delivery.tries + 1, describe(exc)
                 await asyncio.sleep(self.backoff * 2 ** (failures - 1))
             else:
                 await self.budget.answered(delivery.chat_id, delivery.is_group, taken, count)

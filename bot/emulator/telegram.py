@@ -78,6 +78,7 @@ class RateLimits:
     per_second: int = 30  # all chats together
     group_per_minute: int = 20  # per group or channel
     private_per_second: int = 1  # per private chat
+    group_window: float = 60.0  # seconds of a group's "minute" (tests shorten it)
 
 
 @dataclass
@@ -291,6 +292,8 @@ class TelegramEmulator:
         self.violations: list[dict[str, Any]] = []  # calls that break the spec: test bugs
         self.errors: list[dict[str, Any]] = []  # real Telegram errors the bot had to handle
         self.accepted: list[Accepted] = []  # every send flood control let through, in order
+        self.sends_in_flight = 0  # send* calls being handled now (latency included)
+        self.sends_in_flight_peak = 0  # the most at once: how many a sender keeps out together
         self.calls: list[_Call] = []  # every call that passed the spec check
         self.users: dict[int, SimUser] = {}
         self.chats: dict[int, SimChat] = {}
@@ -434,6 +437,17 @@ class TelegramEmulator:
     # --- HTTP ------------------------------------------------------------------------------
 
     async def _handle_api(self, request: web.Request) -> web.Response:
+        sending = request.match_info["method"].lower().startswith("send")
+        if sending:
+            self.sends_in_flight += 1
+            self.sends_in_flight_peak = max(self.sends_in_flight_peak, self.sends_in_flight)
+        try:
+            return await self._answer(request)
+        finally:
+            if sending:
+                self.sends_in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.Response:
         name = request.match_info["method"]
         raw: dict[str, Any] = {}
         try:
@@ -635,7 +649,7 @@ class TelegramEmulator:
         private = chat_id in self.users
         windows = [
             (("all", 0), 1.0, self.limits.per_second),
-            (("chat", chat_id), 1.0 if private else 60.0,
+            (("chat", chat_id), 1.0 if private else self.limits.group_window,
              self.limits.private_per_second if private else self.limits.group_per_minute),
         ]
         for key, span, cap in windows:
