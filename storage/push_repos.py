@@ -174,6 +174,21 @@ class Broadcasts:
         await self._count(broadcast_id, only_if, status, len(moved))
         return sorted(row["id"] for row in moved)
 
+    async def settle(self, broadcast_id: int, results: dict[int, dict], status: str,
+                     only_if: str) -> list[int]:
+        """Several deliveries of one broadcast from `only_if` to `status`, each with its own
+        result (row id -> result), the counters moved once for all. Inside a transaction.
+        The ids that moved."""
+        moved = []
+        for row_id, result in results.items():
+            moved += await self.tx.all(
+                "UPDATE outbox SET status = ?, result = ?, attempts = attempts + 1, updated_at = ?"
+                " WHERE id = ? AND status = ? RETURNING id",
+                (status, json.dumps(result), utcnow_text(), row_id, only_if),
+            )
+        await self._count(broadcast_id, only_if, status, len(moved))
+        return sorted(row["id"] for row in moved)
+
     async def _count(self, broadcast_id: int, was: str, now: str, count: int) -> None:
         was, now = _outcome(was), _outcome(now)
         if was == now or not count:

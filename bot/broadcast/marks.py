@@ -42,11 +42,13 @@ class Marks:
 
     async def _write(self, batch: list[tuple[Mark, asyncio.Future]]) -> None:
         try:
+            groups: dict[tuple[int, str, str], dict[int, dict]] = {}
+            for mark, _ in batch:
+                groups.setdefault((mark.broadcast_id, mark.status, mark.was), {})[mark.row_id] = mark.result
             async with self.app.db.transaction() as tx:
                 broadcasts = Repos(tx).broadcasts
-                for mark, _ in batch:
-                    await broadcasts.move(mark.broadcast_id, [mark.row_id], mark.status, mark.result,
-                                          only_if=mark.was)
+                for (broadcast_id, status, was), results in groups.items():
+                    await broadcasts.settle(broadcast_id, results, status, only_if=was)
         except asyncio.CancelledError:
             for _, done in batch:
                 done.cancel()  # the writer was stopped: nothing of the batch is known to be marked

@@ -47,7 +47,7 @@ TRIES = 5  # tries of one delivery that fail transiently before it is failed
 BACKOFF = 1.0  # seconds before the second try, doubling after (1, 2, 4, 8)
 PART_RETRIES = 3  # 429s waited out for a later part of one recipient's messages
 STOP_GRACE = 1.5  # seconds the sends in flight get to finish when the bot stops
-CLAIM_LEAD = 0.02  # seconds before the budget has room that a row is claimed (a database write)
+CLAIM_LEAD = 0.05  # seconds before the budget has room that a row is claimed (a database write)
 Part = tuple[str, list[MediaRef], str | None]  # kind (photo, video, album, text), media, caption
 
 
