@@ -10,10 +10,11 @@ and the simulated people. Variants:
 
 * ``bot``: humas-bot exactly as ``humas-bot run`` starts it (``bot.runner.run``: logging,
   ``App.open`` with the system clock, SIGTERM handling, the runner's ``serve()`` with
-  ``bot.handlers.telegram.application.build(app)``, i.e. AIORateLimiter, its own polling
-  into the inbox and the inbox worker (each update stored, handled in a transaction with its
-  answers, confirmed once committed), plus the notifier (which sends the answers),
-  broadcaster and deadline loops), the default flow, with only the
+  ``bot.handlers.telegram.application.build(app)``, i.e. the token's budget
+  (BudgetRateLimiter: replies count against the same 30 messages a second as push-info), its
+  own polling into the inbox and the inbox worker (each update stored, handled in a
+  transaction with its answers, confirmed once committed), plus the notifier (which sends the
+  answers), broadcaster and deadline loops), the default flow, with only the
   database moved to a fresh temp dir.
   Two coordinators hold the koordinator role, so every submission also sends them cards,
   as in production. This is the headline.
