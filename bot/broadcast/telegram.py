@@ -198,6 +198,8 @@ class TelegramBroadcaster:
             log.exception("broadcast row %s", delivery.row_id)
         try:
             await self.progress.update(delivery.broadcast_id)  # the report, after the last row
+        except Exception:  # progress is a courtesy; the next delivery or pass tries again
+            log.exception("broadcast %s: progress", delivery.broadcast_id)
         finally:
             if done:  # only now: drain() returns once the report of what it sent went out
                 self._done(delivery)
