@@ -9,7 +9,8 @@ bulk sending (push-info); the overall and group limits hold for everyone.
 
 A sender asks the budget for room (`take`) just before a message goes out; the budget counts
 it from that moment. Several senders can wait at once; an urgent one (a reply, a notice) goes
-before the bulk senders waiting with it. Telegram counts a message when it arrives, some time
+before the bulk senders waiting with it. Bulk messages are spread evenly over the second
+rather than sent in bursts of 30. Telegram counts a message when it arrives, some time
 after it left; a constant delay shifts every message alike and changes no interval, but one
 delayed more than the others (jitter: a slow moment of the network or of either side) arrives
 closer to the next ones than it left. So when Telegram's answer comes (`answered`), the message
@@ -45,6 +46,7 @@ URGENT_POLL = 0.005  # seconds a bulk sender waits while an urgent one takes the
 GLOBAL_AFTER = 3  # chats refused within one second: the overall limit, whatever each chat did
 PRIVATE_KEPT = 4  # a private chat's last few messages tell its own limit and recent activity
 RTTS_KEPT = 64  # recent round trips; the fastest is taken as the delay every message has
+BULK_CATCH_UP = 2  # steps of the even schedule a late bulk message may make up
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class Limits:
     group_per_minute: int = 20
     private_interval: float = 1.0
     group_window: float = 60.0  # seconds of "a minute" (tests shorten it)
-    slack: float = 0.02  # seconds added to the 1 s window, for the jitter `answered` cannot see
+    slack: float = 0.01  # seconds added to the 1 s window, for the jitter `answered` cannot see
     recent_private: float = 3.0  # a private chat written to this recently may have hit its own limit
 
 
@@ -100,11 +102,13 @@ class Pacer:
         self._refusals: deque[tuple[float, str]] = deque()
         self._rtts: deque[float] = deque(maxlen=RTTS_KEPT)
         self._urgent = 0  # urgent senders waiting for room overall
+        self._bulk_next = float("-inf")  # bulk sends go evenly spaced, not in bursts of 30
 
     # --- the Budget ----------------------------------------------------------------------
 
     async def ready_in(self, chat: str, is_group: bool, count: int = 1, *, chat_only: bool = False) -> float:
-        return self.wait(chat, is_group, count, chat_only=chat_only)
+        wait = self.wait(chat, is_group, count, chat_only=chat_only)
+        return wait if chat_only else max(wait, self._bulk_next - self.now())
 
     async def take(self, chat: str, is_group: bool, count: int = 1, *, urgent: bool = False) -> float:
         while True:
@@ -113,8 +117,13 @@ class Pacer:
                 await asyncio.sleep(own)
                 continue
             delay = self.wait(chat, is_group, count, urgent=urgent)
+            if not urgent:
+                delay = max(delay, self._bulk_next - self.now())
             if delay <= 0 and (urgent or not self._urgent):
-                return self.sent(chat, is_group, count)
+                taken = self.sent(chat, is_group, count)
+                if not urgent:
+                    self._space(taken, count)
+                return taken
             if not urgent:
                 await asyncio.sleep(delay if delay > 0 else URGENT_POLL)
                 continue
@@ -172,6 +181,13 @@ class Pacer:
             elif not urgent:
                 waits.append(window.last + self.limits.private_interval - now)
         return max(0.0, *waits)
+
+    def _space(self, taken: float, count: int) -> None:
+        """Bulk messages follow an even schedule (a burst of 30 at once would reach Telegram
+        queued, and the last ones would count late); one that went late leaves the next
+        BULK_CATCH_UP steps a little closer, so that small delays do not add up."""
+        step = (1.0 + self.limits.slack) / self.limits.per_second
+        self._bulk_next = max(self._bulk_next, taken - BULK_CATCH_UP * step) + count * step
 
     def sent(self, chat: str, is_group: bool, count: int = 1) -> float:
         """Count `count` messages to `chat` as sent now, without waiting (see `take`)."""

@@ -19,7 +19,7 @@ from storage.push_repos import tallied
 from storage.repositories import Repos
 
 log = logging.getLogger(__name__)
-EDIT_EVERY = 2.0  # seconds between edits: edits count against the chat's limits too
+EDIT_EVERY = 5.0  # seconds between edits: edits take room in the budget too
 SHOWN_FAILURES = 20
 REPORT_RETRIES = 3  # 429s waited out for the final report
 TEXT_LIMIT = 4096
