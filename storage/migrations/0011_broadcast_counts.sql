@@ -17,6 +17,8 @@ CREATE INDEX IF NOT EXISTS outbox_request ON outbox (request_id, kind);
 
 -- The broadcasts still waiting for their report: the sender looks each time it goes idle.
 CREATE INDEX broadcasts_unfinished ON broadcasts (finished_at);
+-- A request's broadcasts (Broadcasts.for_request, and the count below).
+CREATE INDEX broadcasts_request ON broadcasts (request_id);
 
 -- Broadcasts made before this migration: counted once from the outbox (a request has one
 -- publication; its deliveries go to its newest broadcast).
