@@ -185,7 +185,8 @@ async def _build(database: Path, requests: int, report: Callable[[str], None]) -
     app = await App.open(Settings(database=database, flow="default"), clock=ManualClock(START))
     try:
         # what is written is the same; only the wait for the disk at each commit goes
-        await app.db.conn.execute("PRAGMA synchronous = OFF")
+        async with app.db.statement() as tx:
+            await tx.execute("PRAGMA synchronous = OFF")
         figures = await build_history(app, requests, report=report)
     finally:
         await app.close()
