@@ -243,15 +243,14 @@ class Broadcasts:
             " AND substr(recipient, 1, ?) = ? ORDER BY id",
             (len(prefix), prefix),
         )
-        by_broadcast: dict[int, list[int]] = {}
+        results: dict[int, dict[int, dict]] = {}
         for row in rows:
-            by_broadcast.setdefault(json.loads(row["payload"])["broadcast_id"], []).append(row["id"])
-        tries = {row["id"]: json.loads(row["result"]).get("tries", 0) for row in rows}
+            kept = {k: v for k, v in json.loads(row["result"]).items() if k in ("tries", "unsure", "last")}
+            broadcast_id = json.loads(row["payload"])["broadcast_id"]
+            results.setdefault(broadcast_id, {})[row["id"]] = kept | {"reason": STOPPED}
         moved = 0
-        for broadcast_id, ids in by_broadcast.items():
-            for row_id in ids:
-                result = {"reason": STOPPED, "tries": tries[row_id]}
-                moved += len(await self.move(broadcast_id, [row_id], "unknown", result, only_if="sending"))
+        for broadcast_id, each in results.items():
+            moved += len(await self.settle(broadcast_id, each, "unknown", only_if="sending"))
         return moved
 
 
