@@ -286,7 +286,7 @@ async def run(args: argparse.Namespace) -> int:
         if args.history:
             from benchmarks.history import cached
 
-            history = await cached(args.history, settings.database)
+            history = await cached(args.history, Path(settings.database))
         opened = time.perf_counter()
         app = await App.open(settings, clock=inside_a_window())  # migrates an older history
         history_open = time.perf_counter() - opened
@@ -351,7 +351,7 @@ async def run(args: argparse.Namespace) -> int:
                 counts = await repos.broadcasts.counts(request_id)
                 deliveries = await repos.broadcasts.deliveries(request_id)
                 broadcast = await repos.broadcasts.get(published.broadcast_id)
-            database_bytes = _database_size(settings.database)
+            database_bytes = _database_size(Path(settings.database))
         finally:
             await app.close()
 
