@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -33,30 +34,32 @@ class ProgressReporter:
         self._last_edit: dict[int, float] = {}
         self._started: dict[int, tuple[float, int]] = {}
         self._shown: dict[int, str] = {}  # broadcast id -> the progress text shown now
-        self._finishing: set[int] = set()  # broadcasts whose report is being sent
+        self._busy: dict[int, asyncio.Lock] = {}  # one update of a broadcast's message at a time
 
     async def update(self, broadcast_id: int, force: bool = False) -> None:
         """Edit the progress message, at most every EDIT_EVERY seconds (the check comes
         before any query). The counts are the broadcast's counters: one row read, however
-        large the outbox."""
+        large the outbox. One update of a broadcast at a time: the report (`force`) waits for
+        a progress message on its way, and then becomes it."""
         now = time.monotonic()
         if not force and now - self._last_edit.get(broadcast_id, 0.0) < EDIT_EVERY:
             return
         self._last_edit[broadcast_id] = now
-        async with self.app.db.reading() as tx:
-            broadcast = await Repos(tx).broadcasts.get(broadcast_id)
-        if broadcast is None or broadcast["finished_at"] or broadcast_id in self._finishing:
-            return
-        counts = tallied(broadcast)
-        if not counts.get("pending") and not counts.get("sending"):
-            self._finishing.add(broadcast_id)
-            try:
+        busy = self._busy.setdefault(broadcast_id, asyncio.Lock())
+        if busy.locked() and not force:
+            return  # being shown now; the next update shows the newer counts
+        async with busy:
+            async with self.app.db.reading() as tx:
+                broadcast = await Repos(tx).broadcasts.get(broadcast_id)
+            if broadcast is None or broadcast["finished_at"]:
+                self._busy.pop(broadcast_id, None)
+                return
+            counts = tallied(broadcast)
+            if not counts.get("pending"):
                 await self._final(broadcast)
-            finally:
-                self._finishing.discard(broadcast_id)
-            return
-        chat, lang = await self._petugas(broadcast)
-        await self._show(broadcast, chat, self._running_text(broadcast, counts, now, lang))
+                return
+            chat, lang = await self._petugas(broadcast)
+            await self._show(broadcast, chat, self._running_text(broadcast, counts, now, lang))
 
     async def finish_done(self) -> None:
         """Broadcasts whose last rows went out (or were marked unknown) get their report."""
