@@ -20,6 +20,13 @@ from bot.i18n import t
 from bot.services.evaluation import Evaluations, NotEvaluator, UnknownAction, period_of
 
 DUE_CHOICES = (7, 14, 30)  # days: the quick choices for an action's due date
+LASTING = ("v|f|", "v|a|", "v|d|")  # the report's buttons and an owner's Selesai: tapped days later
+
+
+def lasting(data: str) -> bool:
+    """A button that must stay tappable after later messages (on LINE: a Flex bubble, not a
+    quick reply, which vanishes with the next message)."""
+    return data.startswith(LASTING)
 
 
 def _month(period: str, lang: str) -> str:

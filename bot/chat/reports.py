@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bot.app import App
 from bot.chat.replies import Button, Reply
@@ -166,6 +166,9 @@ class Reports:
         key = f"{flow.name}:{period_of(period[0])}"
         if await self.app.monthly.queued_before(key):
             return 0
+        month_end = datetime.combine(period[1] + timedelta(days=1), time(0), self.app.settings.zone)
+        if not await self.app.monthly.had_requests(flow.name, month_end):
+            return 0
         report = await self._report(*period)
         if report.received == 0 and not evaluation_steps(flow) and not report.actions:
             return 0  # nothing happened and nothing is evaluated: no report
@@ -191,11 +194,15 @@ class Reports:
 
 def evaluation_buttons(app: App, period: str, lang: str) -> list[list[Button]]:
     """One button per thing an evaluation row records: "9. Catat hasil evaluasi"..."""
+    steps = evaluation_steps(app.flow)
+    # the rows' outputs tell apart several rows that record actions (UB's 10 and 11); one needs none
+    named = sum("actions" in step.records for step in steps) > 1
     rows = []
-    for step in evaluation_steps(app.flow):
+    for step in steps:
         number = step.number or app.flow.steps.index(step) + 1
         for records in step.records:
             short = "f" if records == "findings" else "a"
-            label = t(f"eval.btn.{records}", lang, number=number, output=step.output or step.name.get(lang))
+            key = f"eval.btn.{records}" if records == "findings" or named else "eval.btn.action"
+            label = t(key, lang, number=number, output=step.output or step.name.get(lang))
             rows.append([Button(label[:60], f"v|{short}|{period}|{step.id}")])
     return rows

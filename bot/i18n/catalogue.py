@@ -673,6 +673,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "eval.btn.findings": ("{number}. Catat hasil evaluasi", "{number}. Record the findings"),
     "eval.btn.actions": ("{number}. Tambah tindakan ({output})", "{number}. Add an action ({output})"),
+    "eval.btn.action": ("{number}. Tambah tindakan perbaikan", "{number}. Add an improvement action"),
     "eval.btn.done": ("✅ Selesai", "✅ Done"),
     "eval.btn.in_days": ("{days} hari", "{days} days"),
     "eval.ask_findings": (

@@ -187,7 +187,7 @@ class Evaluations:
         """The procedure's record for one month's evaluation: findings, actions, completions."""
         async with self.db.reading() as tx:
             rows = await tx.all(
-                "SELECT a.act, a.step_id, a.note, a.data, a.at, p.name FROM audit_log a"
+                "SELECT a.act, a.step_id, a.note, a.data, a.at, a.channel, p.name FROM audit_log a"
                 " LEFT JOIN people p ON p.id = a.actor_id"
                 " WHERE a.request_id IS NULL AND a.act IN ('evaluate', 'action', 'action_done')"
                 " ORDER BY a.id",
@@ -197,7 +197,8 @@ class Evaluations:
             data = json.loads(row["data"])
             if data.get("period") == period:
                 found.append({"act": row["act"], "step_id": row["step_id"], "note": row["note"], "data": data,
-                              "at": datetime.fromisoformat(row["at"]), "by": row["name"] or "-"})
+                              "at": datetime.fromisoformat(row["at"]), "by": row["name"] or "-",
+                              "channel": row["channel"]})
         return found
 
     @staticmethod

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database
+from storage.db import Database, utc_text
 from storage.repositories import Repos
 
 SOURCE = "monev"
@@ -19,6 +19,13 @@ class MonthlyReports:
     async def queued_before(self, key: str) -> bool:
         async with self.db.reading() as tx:
             return await Repos(tx).inbox.status(SOURCE, key) is not None
+
+    async def had_requests(self, flow: str, before: datetime) -> bool:
+        """Whether the office had any request before `before`: months before its first are
+        not reported (a new install would greet its head with a month of zeros)."""
+        async with self.db.reading() as tx:
+            return await tx.scalar("SELECT 1 FROM requests WHERE flow = ? AND submitted_at < ? LIMIT 1",
+                                   (flow, utc_text(before))) is not None
 
     async def queue(self, key: str, payload: dict, report_to: str, evaluators: list[str],
                     now: datetime) -> int:

@@ -95,7 +95,7 @@ async def test_the_monthly_report_comes_on_the_first_working_day_once(bkk, clock
     reply = reports.stored(row | {"evaluate": True}, "id")
     assert reply.text.startswith("Monev BKK Kelas I Palembang: 1 Oktober 2026 s.d. 31 Oktober 2026")
     assert [b.label for r in reply.buttons for b in r] == [
-        "9. Catat hasil evaluasi", "9. Tambah tindakan (Laporan monev dan arsip)"]
+        "9. Catat hasil evaluasi", "9. Tambah tindakan perbaikan"]
 
 
 async def test_laporan_for_a_month_and_for_a_request_as_pdf(bkk, clock):

@@ -33,7 +33,7 @@ from linebot.v3.messaging import (
 )
 
 from bot.app import App
-from bot.chat import callbacks
+from bot.chat import callbacks, evaluation
 from bot.chat.replies import Button, Reply
 from bot.domain.request import MediaRef
 from bot.i18n import t
@@ -142,7 +142,7 @@ def durable(reply: Reply) -> bool:
 def _lasting(data: str) -> bool:
     intake = callbacks.decode_intake(data)
     return (callbacks.decode(data) is not None or callbacks.decode_evidence(data) is not None
-            or (intake is not None and intake[0] == "revise"))
+            or (intake is not None and intake[0] == "revise") or evaluation.lasting(data))
 
 
 def shorten(label: str, limit: int) -> str:
