@@ -782,6 +782,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "A poster is not replaced by editing the message; the one received is kept. To replace it, "
         "choose ✏️ Edit → Poster or video at the summary.",
     ),
+    "line.content_gone": (
+        "File ini sudah tidak tersedia di LINE (LINE hanya menyimpan kiriman untuk sementara waktu). "
+        "Mohon kirim ulang file-nya.",
+        "This file is no longer available from LINE (LINE keeps what is sent only for a while). "
+        "Please send the file again.",
+    ),
     "line.external_refused": (
         "Gambar/video ini dikirim sebagai tautan ke {host}, dan bot tidak dapat mengambilnya: {reason} "
         "Kirim file-nya langsung dari galeri ponsel.",

@@ -14,6 +14,7 @@ import pytest
 from bot.emulator.line import LineEmulator, LineUser, make_user_id
 from bot.i18n import t
 from bot.media.limits import EXTERNAL_IMAGE_MAX_BYTES
+from tests.e2e.bot_world import poster_bytes
 from tests.e2e.external_media import ExternalMedia
 from tests.e2e.external_media import external as external  # noqa: F401
 from tests.e2e.line_fixtures import line_server as line_server  # noqa: F401
@@ -119,3 +120,21 @@ async def test_a_link_into_a_private_network_is_not_opened(public_client, extern
     await public_client.send_link(external.urls["poster"])
     await refused(public_client, "jaringan internal")
     assert external.requests == [], "the bot never connected"
+
+
+@pytest.mark.parametrize("kind", ["image", "video"])
+async def test_a_poster_line_no_longer_holds_is_asked_for_again(client, line_server: LineEmulator, kind: str):
+    """LINE keeps what users send for a while only: a message handled after its content expired
+    (or redelivered late) finds the content API answering 404. The person is told and asked
+    again; their answers are kept, and nothing is logged as an error."""
+    data = b"\x00" * 64
+    content = line_server.store_content(data, "image/jpeg" if kind == "image" else "video/mp4", kind)
+    if kind == "video":
+        content["duration"] = 5000
+    del line_server.contents[content["id"]]  # expired before the bot fetched it
+    assert await line_server.deliver([line_server.message_event(client, content)]) == 200
+    gone = text_of(await client.next_message())
+    assert "sudah tidak tersedia di LINE" in gone and "kirim ulang" in gone
+    assert ASKED in text_of(await client.next_message()), "asked again"
+    await client.send_image(poster_bytes())
+    await expect(client, "Poster 1 diterima")

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.i18n import t
 from bot.media.upload import TooBig, Upload, receive
 
 CHUNK = 256 * 1024
@@ -17,8 +18,19 @@ CONNECT_SECONDS = 10.0
 READ_SECONDS = 60.0  # between two chunks
 
 
+GONE = (404, 410)
+
+
 class ContentUnavailable(RuntimeError):
-    """LINE would not give the content (expired, deleted, an API error)."""
+    """LINE would not give the content (an API error)."""
+
+
+class ContentGone(ContentUnavailable):
+    """LINE no longer holds the file (it keeps what users send for a limited time, so a message
+    handled late, or redelivered, may point at nothing): the person is asked to send it again."""
+
+    def message(self, lang: str) -> str:
+        return t("line.content_gone", lang)
 
 
 async def fetch_content(data_url: str, token: str, message_id: str, cap: int, folder: Path
@@ -30,6 +42,8 @@ async def fetch_content(data_url: str, token: str, message_id: str, cap: int, fo
         aiohttp.ClientSession(timeout=timeout, trust_env=True) as session,
         session.get(url, headers={"Authorization": f"Bearer {token}"}) as response,
     ):
+        if response.status in GONE:
+            raise ContentGone(f"LINE content API: HTTP {response.status} for message {message_id}")
         if response.status != 200:
             raise ContentUnavailable(f"LINE content API: HTTP {response.status} for message {message_id}")
         if (response.content_length or 0) > cap:

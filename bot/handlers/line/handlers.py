@@ -53,7 +53,7 @@ from bot.chat.reports import Reports, parse_month
 from bot.chat.roles import Roles
 from bot.chat.welcome import welcome
 from bot.domain.rules import format_date
-from bot.handlers.line.content import fetch_content
+from bot.handlers.line.content import GONE, ContentGone, fetch_content
 from bot.handlers.line.external import ExternalRefused, fetch_external
 from bot.handlers.line.sender import PLATFORM, LineSender
 from bot.i18n import pick_language, t
@@ -72,7 +72,7 @@ CODE = re.compile(r"[A-Za-z0-9]{4,16}")
 
 Answer = list[Reply] | TapResult
 Content = tuple[Upload, str]  # a file the user sent, received onto disk, and its content type
-Fetched = Content | ExternalRefused | TooBig | None  # None: no file, or none the bot takes
+Fetched = Content | ExternalRefused | ContentGone | TooBig | None  # None: no file, or none the bot takes
 
 
 def incoming(event: dict) -> Incoming:
@@ -298,7 +298,7 @@ class LineHandlers:
         guessed = mimetypes.guess_type(filename)[0] or ""
         if content is None:
             return [Reply(t("intake.unsupported_file", who.lang, name=filename, mime=guessed or "?"))]
-        if isinstance(content, ExternalRefused):
+        if isinstance(content, ExternalRefused | ContentGone):
             return [Reply(content.message(who.lang)), *await self.intake.current(who)]
         if isinstance(content, TooBig):
             kind = _kind(message, guessed)
@@ -327,7 +327,7 @@ class LineHandlers:
                 return None
         try:
             return await self.content(message, cap_for(_kind(message, guessed), PLATFORM))
-        except (ExternalRefused, TooBig) as refused:
+        except (ExternalRefused, ContentGone, TooBig) as refused:
             return refused
 
     async def content(self, message, cap: int) -> Content:
@@ -344,14 +344,23 @@ class LineHandlers:
         if (getattr(message, "file_size", None) or 0) > cap:  # a file message says its size
             raise TooBig(cap, message.file_size)
         if isinstance(message, VideoMessageContent):
-            for _ in range(TRANSCODING_TRIES):
-                status = await self.blob.get_message_content_transcoding_by_message_id(message.id)
-                if status.status != "processing":
-                    break
-                await asyncio.sleep(1.0)
+            await self._transcoded(message.id)
         settings = self.app.settings
         return await fetch_content(settings.line_data_url, settings.line_access_token.get_secret_value(),
                                    message.id, cap, folder)
+
+    async def _transcoded(self, message_id: str) -> None:
+        """Wait (a little) until LINE has finished converting a video."""
+        for _ in range(TRANSCODING_TRIES):
+            try:
+                status = await self.blob.get_message_content_transcoding_by_message_id(message_id)
+            except ApiException as exc:
+                if exc.status in GONE:
+                    raise ContentGone(f"LINE transcoding: HTTP {exc.status} for {message_id}") from exc
+                raise
+            if status.status != "processing":
+                return
+            await asyncio.sleep(1.0)
 
     # Groups ---------------------------------------------------------------------------------
 
