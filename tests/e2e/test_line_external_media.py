@@ -5,13 +5,17 @@ clearly, keeping every answer, when the link cannot be used."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 import pytest
 
 from bot.emulator.line import LineEmulator, LineUser, make_user_id
+from bot.handlers.line.external import ExternalRefused, fetch_external
 from bot.i18n import t
 from bot.media.limits import EXTERNAL_IMAGE_MAX_BYTES
 from tests.e2e.bot_world import poster_bytes
@@ -119,6 +123,30 @@ async def test_the_poster_can_still_be_sent_after_a_refused_link(client, externa
 async def test_a_link_into_a_private_network_is_not_opened(public_client, external: ExternalMedia):
     await public_client.send_link(external.urls["poster"])
     await refused(public_client, "jaringan internal")
+    assert external.requests == [], "the bot never connected"
+
+
+async def test_a_name_that_answers_differently_at_connect_time_reaches_no_private_address(
+        external: ExternalMedia, tmp_path, monkeypatch):
+    """DNS rebinding: the name is public when checked, then points into the office's network
+    when the connection is made. DNS is outside this machine, so its answers are played here."""
+    loop = asyncio.get_running_loop()
+    real = loop.getaddrinfo
+    asked: list[str] = []
+
+    async def rebinding(host, port, *args, **kwargs):
+        if host != "poster.example":
+            return await real(host, port, *args, **kwargs)
+        asked.append(host)
+        address = "93.184.216.34" if len(asked) == 1 else "127.0.0.1"  # public first, then local
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(loop, "getaddrinfo", rebinding)
+    port = urlsplit(external.urls["poster"]).port
+    with pytest.raises(ExternalRefused) as refused_link:
+        await fetch_external(f"http://poster.example:{port}/poster.jpg", 10_000_000, tmp_path)
+    assert refused_link.value.key == "line.external_failed"
+    assert len(asked) == 2, "checked, then resolved again to connect"
     assert external.requests == [], "the bot never connected"
 
 

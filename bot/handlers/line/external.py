@@ -7,8 +7,11 @@ from costing the bot more than a file sent straight would:
 
 - http and https only, at most MAX_REDIRECTS redirects, each one checked again;
 - not into a private network (loopback, 10/8, 192.168/16, link-local, ...): the link comes
-  from a user, and the bot must not become their way into the office's own servers. An
-  office that does serve media from its intranet sets HUMAS_LINE_FETCH_PRIVATE_URLS;
+  from a user, and the bot must not become their way into the office's own servers. The
+  name is checked before the request (for a clear refusal) and again where the connection
+  is made (PublicOnly), so a name that answers differently the second time (DNS rebinding)
+  still reaches no private address. An office that does serve media from its intranet sets
+  HUMAS_LINE_FETCH_PRIVATE_URLS;
 - a declared Content-Length over the cap is refused before a byte is read, and the body is
   written to disk in chunks with a hard cap, so a server that never ends (or lies) costs at
   most the cap, on disk, never in memory;
@@ -23,10 +26,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import urllib.request
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+from aiohttp.abc import ResolveResult
+from aiohttp.resolver import ThreadedResolver
 
 from bot.i18n import t
 from bot.media.issues import mb_en, mb_id
@@ -60,8 +66,11 @@ async def fetch_external(url: str, cap: int, folder: Path, *, allow_private: boo
     """The file at `url`, received into `folder` (at most `cap` bytes, never whole in
     memory), and its content type; else ExternalRefused."""
     limit = aiohttp.ClientTimeout(total=timeout)
+    # behind a proxy the proxy connects (and may itself be on the office's network)
+    direct = not allow_private and not urllib.request.getproxies()
+    connector = aiohttp.TCPConnector(resolver=PublicOnly()) if direct else None
     try:
-        async with aiohttp.ClientSession(timeout=limit, trust_env=True) as session:
+        async with aiohttp.ClientSession(timeout=limit, trust_env=True, connector=connector) as session:
             for _ in range(MAX_REDIRECTS + 1):
                 await _check_address(url, allow_private)
                 async with session.get(url, allow_redirects=False) as response:
@@ -86,6 +95,21 @@ async def _body(url: str, response: aiohttp.ClientResponse, cap: int, folder: Pa
     return upload, response.headers.get("Content-Type", "").split(";")[0].strip()
 
 
+class PublicOnly(ThreadedResolver):
+    """Resolves names to their public addresses only, as the connection is made."""
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+                      ) -> list[ResolveResult]:
+        public = [found for found in await super().resolve(host, port, family) if _public(found["host"])]
+        if not public:
+            raise OSError(f"{host} has no public address")
+        return public
+
+
+def _public(address: str) -> bool:
+    return ipaddress.ip_address(address.split("%")[0]).is_global
+
+
 async def _check_address(url: str, allow_private: bool) -> None:
     """A web address, and (unless allowed) one whose host is on the public internet."""
     parts = urlsplit(url)
@@ -99,5 +123,5 @@ async def _check_address(url: str, allow_private: bool) -> None:
     except OSError as exc:
         raise ExternalRefused(url, "line.external_failed", detail="DNS") from exc
     for *_, address in found:
-        if not ipaddress.ip_address(address[0].split("%")[0]).is_global:
+        if not _public(address[0]):
             raise ExternalRefused(url, "line.external_private")
