@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     flows_dir: Path | None = None  # an office's own flow files, searched before the shipped ones
     timezone: str = "Asia/Jakarta"
     timer_poll_seconds: float = 30.0  # longest sleep of the deadline loop between checks
+    # retention (bot/services/retention.py): sent notices and replies, fired timers, expired link
+    # codes go, and finished broadcasts' deliveries are folded, after this many days
+    retention_days: int = Field(30, ge=1)
+    # handled updates go after this many days: never fewer than Telegram's week (see retention.py)
+    retention_inbox_days: int = Field(7, ge=7)
+    retention_interval_minutes: float = Field(60.0, gt=0)  # between passes of the retention loop
     holidays_file: Path = Path("holidays.txt")  # YYYY-MM-DD per line; none if the file is absent
     # the sandbox page's port on 127.0.0.1; unset: 8765, or any free port if that one is taken
     sandbox_port: int | None = Field(None, ge=0, le=65535)

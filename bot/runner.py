@@ -3,7 +3,7 @@
 Telegram and LINE run in one process around one core: one inbox worker that handles every
 platform's updates (each stored before it is confirmed), one Notifier with a sender per
 platform (a person's notices go where they prefer, or where a step must happen), one
-deadline loop, and each platform's push-info broadcaster.
+deadline loop, each platform's push-info broadcaster, and retention (old delivery rows pruned).
 
 Stopping: the receivers first (nothing new comes in), then the updates in hand get up to
 STOP_SECONDS to finish (the rest roll back and are handled after the next start), then the
@@ -28,6 +28,7 @@ from bot.chat.reports import Reports
 from bot.config import Settings
 from bot.handlers.inbox import InboxWorker
 from bot.services.deadlines import Deadlines
+from bot.services.retention import Retention
 from bot.usage import fail
 
 NO_PLATFORM = (
@@ -119,7 +120,7 @@ async def started(app: App, *, telegram: bool = True, line: bool = True) -> Asyn
         deadlines = Deadlines(app.db, app.flow, app.clock,
                               monthly=Reports(app).monthly, poll=settings.timer_poll_seconds,
                               calendar=app.requests.calendar)
-        loops = [platforms.inbox, platforms.notifier, *platforms.broadcasters, deadlines]
+        loops = [platforms.inbox, platforms.notifier, *platforms.broadcasters, deadlines, Retention.of(app)]
         tasks = [asyncio.create_task(loop.run(), name=type(loop).__name__) for loop in loops]
         try:
             if platforms.telegram is not None:
