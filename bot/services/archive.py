@@ -24,6 +24,7 @@ from bot.services.requests import UnknownRequest
 from storage.db import Database
 from storage.files import FileStore
 from storage.repositories import AuditEntry, Repos
+from storage.retention_repos import deliveries_of
 
 
 def act_label(act: str, lang: str = "id") -> str:
@@ -74,7 +75,7 @@ class Archive:
                 raise UnknownRequest(code)
             versions = await repos.requests.versions(code)
             events = await repos.audit.for_request(code)
-            deliveries = await repos.broadcasts.deliveries(request_id)
+            deliveries = await deliveries_of(tx, request_id)  # folded by retention or not
         return state, versions, events, deliveries
 
     def _record(self, state: RequestState, events: list[AuditEntry]) -> list[StepRecord]:

@@ -242,7 +242,7 @@ def _cut(text: str, limit: int) -> str:
 class RequestFacts:
     state: RequestState
     events: list[AuditEntry]
-    deliveries: list[dict]  # outbox rows of kind 'broadcast'
+    deliveries: list[dict]  # push-info deliveries counted: {"platform", "status", "count"} each
 
 
 async def monev(db: Database, flow: Flow, start: date, end: date, zone: ZoneInfo,
@@ -265,7 +265,7 @@ def period_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, dat
 
 
 async def load_facts(repo: ReportRepo, flow: str, low: datetime, high: datetime) -> list[RequestFacts]:
-    """The period's requests with their events and deliveries: three queries in all."""
+    """The period's requests with their events and deliveries: four set-based queries in all."""
     states = await repo.requests(flow, low, high)
     events = await repo.events(flow, low, high)
     deliveries = await repo.deliveries(flow, low, high)
@@ -325,11 +325,14 @@ def _channels(facts: Sequence[RequestFacts]) -> dict[str, int]:
             if e.act in (Act.PUBLISH, "evidence"):
                 named.update(e.data.get("channels", []))
                 named.update([e.data["channel"]] if e.data.get("channel") else [])
-        named.update(d["recipient"].split(":", 1)[0] for d in f.deliveries)
+        named.update(d["platform"] for d in f.deliveries if d["count"])
         counts.update(named)
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _deliveries(facts: Sequence[RequestFacts]) -> dict[str, int]:
-    found = Counter(d["status"] for f in facts for d in f.deliveries)
+    found: Counter[str] = Counter()
+    for f in facts:
+        for d in f.deliveries:
+            found[d["status"]] += d["count"]
     return {state: found.pop(state, 0) for state in DELIVERY_STATES} | dict(found)
