@@ -282,8 +282,18 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> None:
+    if args.action in ("stats", "prune"):
+        from bot.db_stats import prune_text, stats_text
+
+        async def show(_args: argparse.Namespace, app: App) -> None:
+            print(await (stats_text(app) if args.action == "stats" else prune_text(app)))
+
+        with_app(show)(args, settings)
+        return
     from bot.db_copy import copy_office
 
+    if not args.target:
+        fail("db copy needs the target: postgresql://user:password@host/database")
     media_dir = Path(args.media_dir) if args.media_dir else None
     print(copy_office(settings, args.target, media_dir))
 
@@ -354,9 +364,10 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default=".", help="folder for monev-FROM-TO.png and .csv (default: here)")
     report.set_defaults(func=cmd_report)
 
-    db = sub.add_parser("db", help="copy this office's SQLite database into an empty PostgreSQL one")
-    db.add_argument("action", choices=["copy"])
-    db.add_argument("target", metavar="URL", help="postgresql://user:password@host/database")
+    db = sub.add_parser("db", help="copy this office's SQLite database into an empty PostgreSQL one; "
+                                   "stats: table sizes and what retention would prune; prune: prune now")
+    db.add_argument("action", choices=["copy", "stats", "prune"])
+    db.add_argument("target", metavar="URL", nargs="?", help="for copy: postgresql://user:password@host/database")
     db.add_argument("--media-dir", metavar="DIR",
                     help="copy the media files here too (default: they stay where they are)")
     db.set_defaults(func=cmd_db)

@@ -17,7 +17,8 @@ conventions): `?` placeholders, `INTEGER PRIMARY KEY` ids, TEXT times, INTEGER b
   time anyway, PostgreSQL takes `pg_advisory_xact_lock`;
 - setting an identity sequence after rows were copied in with their ids (`identity_reset`);
 - the catalog: which tables, columns and foreign keys a database has (`tables`, `columns`,
-  `references`), for `humas-bot db copy`.
+  `references`), for `humas-bot db copy`; how many bytes they take (`table_bytes`,
+  `database_bytes`), for `humas-bot db stats`.
 
 This is also where the SQL of several workers on one PostgreSQL belongs (a claim's
 `FOR UPDATE SKIP LOCKED`, `pg_notify`): the engines run statements, the dialect words them.
@@ -107,6 +108,22 @@ class Dialect:
         rows = await tx.all('SELECT "table" FROM pragma_foreign_key_list(?)', (table,))
         return {row[0] for row in rows}
 
+    async def table_bytes(self, tx: Tx) -> dict[str, int] | None:
+        """Bytes each table takes with its indexes; None where the database cannot say (a
+        SQLite built without its dbstat table)."""
+        try:
+            rows = await tx.all("SELECT m.tbl_name, SUM(s.pgsize) FROM dbstat s JOIN sqlite_master m"
+                                " ON m.name = s.name GROUP BY m.tbl_name")
+        except Exception:  # no such table: dbstat
+            return None
+        return {row[0]: row[1] for row in rows}
+
+    async def database_bytes(self, tx: Tx) -> int:
+        """Bytes in use (free pages left out: a SQLite file keeps what was freed for reuse)."""
+        pages = await tx.scalar("SELECT * FROM pragma_page_count()")
+        free = await tx.scalar("SELECT * FROM pragma_freelist_count()")
+        return (pages - free) * await tx.scalar("SELECT * FROM pragma_page_size()")
+
 
 class PostgresDialect(Dialect):
     name = "postgresql"
@@ -161,6 +178,15 @@ class PostgresDialect(Dialect):
             (table,),
         )
         return {row[0] for row in rows}
+
+    async def table_bytes(self, tx: Tx) -> dict[str, int] | None:
+        rows = await tx.all(
+            "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n"
+            " ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'")
+        return {row[0]: row[1] for row in rows}
+
+    async def database_bytes(self, tx: Tx) -> int:
+        return await tx.scalar("SELECT pg_database_size(current_database())")
 
 
 SQLITE = Dialect()
