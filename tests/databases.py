@@ -122,4 +122,23 @@ async def full_scans(tx, sql: str, params: tuple = ()) -> list[str]:
         return [line for line in plan if "SCAN" in line.replace("SCAN CONSTANT", "")]
     await tx.all("SET LOCAL enable_seqscan = off")
     plan = [row[0] for row in await tx.all(f"EXPLAIN {sql}", params)]
-    return [line.strip() for line in plan if "Seq Scan" in line]
+    return [line.strip() for line in plan if "Seq Scan" in line] + _unbounded_index_scans(plan)
+
+
+def _unbounded_index_scans(plan: list[str]) -> list[str]:
+    """PostgreSQL's index scans with no Index Cond: the whole index walked (to filter or to
+    sort), which is a full scan too; named "... (no Index Cond)". With sequential scans priced
+    out, the planner picks these where no index serves the condition."""
+    found, node, bounded = [], None, False
+    for line in [*plan, "->"]:
+        text = line.strip()
+        if "->" in line or not line.startswith(" "):  # a new plan node
+            if node is not None and not bounded:
+                found.append(f"{node} (no Index Cond)")
+            node = text.removeprefix("->").strip() if " Index Scan using " in f" {text}" or \
+                " Index Only Scan using " in f" {text}" else None
+            node = node.split("  (")[0] if node else None
+            bounded = False
+        elif text.startswith("Index Cond:"):
+            bounded = True
+    return found

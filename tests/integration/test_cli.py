@@ -170,3 +170,23 @@ def test_a_spec_file_missing_everywhere_is_named_in_one_line(tmp_path, monkeypat
     assert exited.value.code == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "line-messaging-api.yml is missing" in lines[0], lines
+
+
+def test_db_stats_shows_each_table_and_what_retention_would_prune(tmp_path):
+    assert humas(tmp_path, "roles", "grant", "koordinator", "--telegram", "2001").returncode == 0
+    result = humas(tmp_path, "db", "stats")
+    assert result.returncode == 0, result.stderr
+    rows = {line.split("|")[0].strip(): [cell.strip() for cell in line.split("|")[1:]]
+            for line in result.stdout.splitlines() if "|" in line}
+    assert rows["role_grants"][0] == "1" and rows["people"][0] == "1"
+    assert rows["outbox"][0] == "0" and rows["outbox"][1].endswith("B")  # bytes, on both databases
+    assert "retention (30 days; handled updates 7 days) would prune now:" in result.stdout
+    assert "0 updates handled (with their payload)" in result.stdout
+    pruned = humas(tmp_path, "db", "prune")
+    assert pruned.returncode == 0 and "0 notices and replies sent" in pruned.stdout
+
+
+def test_handled_updates_kept_less_than_telegrams_week_are_refused(tmp_path):
+    result = humas(tmp_path, "db", "stats", env={"HUMAS_RETENTION_INBOX_DAYS": "3"})
+    assert result.returncode == 2
+    assert "HUMAS_RETENTION_INBOX_DAYS" in result.stderr and "7" in result.stderr

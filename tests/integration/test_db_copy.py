@@ -20,6 +20,7 @@ from bot.services.media_links import media_key
 from storage.db import Database, engine_for
 from storage.inbox_repos import Incoming
 from storage.repositories import Repos
+from storage.retention_repos import RetentionRepo
 from tests.databases import ON_POSTGRES, database_for
 from tests.e2e.telegram_fixtures import telegram_server as telegram_server  # noqa: F401
 from tests.integration.test_archive import audience, broadcast, content_with
@@ -61,8 +62,10 @@ async def build_office(tmp_path: Path, clock, server) -> str:
             clock.advance(20 * MINUTES)
             await app.requests.decide(code, ids[role], Act.APPROVE)
         clock.advance(180 * MINUTES)  # into the afternoon's publication window
-        await app.publishing.publish(code, ids["petugas"], ["mahasiswa"])
+        published = await app.publishing.publish(code, ids["petugas"], ["mahasiswa"])
         await broadcast(app, server)
+        async with app.db.transaction() as tx:  # what retention does with a finished broadcast
+            assert await RetentionRepo(tx).fold(published.broadcast_id)
         await app.publishing.record_evidence(code, ids["petugas"], "instagram", "https://instagram.com/p/1")
         await app.requests.archive(code, ids["petugas"])
         await app.requests.submit(ids["client"], content_with(app, (90, 160, 20), "Bazar buku"))
