@@ -10,7 +10,7 @@ from datetime import time, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from bot.domain.durations import parse_duration
 
@@ -172,6 +172,9 @@ class Flow(BaseModel):
     reminder_share: float = Field(0.75, gt=0, lt=1)  # remind holders at this share of a standard
     # after the holder's deadline notice, how long (working time) before the one above hears
     escalation_grace: timedelta = timedelta(minutes=30)
+    # the request steps and steps by id, worked out once (a report looks them up per event)
+    _request_steps: list[Step] = PrivateAttr(default_factory=list)
+    _by_id: dict[str, Step] = PrivateAttr(default_factory=dict)
 
     @field_validator("escalation_grace", mode="before")
     @classmethod
@@ -231,19 +234,20 @@ class Flow(BaseModel):
             current = by_id.get(current.reports_to)
         return chain
 
+    def model_post_init(self, context: object) -> None:
+        self._request_steps = [step for step in self.steps if step.scope == "request"]
+        self._by_id = {step.id: step for step in self.steps}
+
     @property
     def request_steps(self) -> list[Step]:
-        return [step for step in self.steps if step.scope == "request"]
+        return list(self._request_steps)
 
     @property
     def role_ids(self) -> set[str]:
         return {role.id for role in self.roles}
 
     def step(self, step_id: str) -> Step:
-        for step in self.steps:
-            if step.id == step_id:
-                return step
-        raise KeyError(step_id)
+        return self._by_id[step_id]
 
     def next_step(self, step_id: str) -> Step | None:
         steps = self.request_steps

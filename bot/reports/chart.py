@@ -112,7 +112,8 @@ class _Canvas:
 
     def png(self) -> bytes:
         out = io.BytesIO()
-        self.image.resize(self.size, Image.Resampling.LANCZOS).save(out, "PNG", optimize=True)
+        # zlib level 6 without optimize: a tenth larger, several times faster to write
+        self.image.resize(self.size, Image.Resampling.LANCZOS).save(out, "PNG", compress_level=6)
         return out.getvalue()
 
 
