@@ -131,6 +131,11 @@ class PostgresEngine:
         async with self._writers.acquire() as conn:
             yield PostgresConnection(conn, self)
 
+    syncs = False  # commits are durable when they return (synchronous_commit): sync() has nothing to do
+
+    def sync(self) -> None:
+        pass
+
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[PostgresConnection]:
         if self._readers is None:

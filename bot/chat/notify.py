@@ -108,6 +108,8 @@ class Notifier:
             rows = await Repos(tx).outbox.due(self.app.clock.now(), KINDS,
                                               limit=FETCH + len(self._taken), besides=self._taken)
         fresh = [row for row in rows if row["id"] not in self._taken and row["id"] not in self._recent]
+        if fresh:  # nobody hears of a commit that a power cut could still undo
+            await self.app.db.durable()
         for row in fresh:
             self._taken.add(row["id"])
             key = row["recipient"]
@@ -231,13 +233,11 @@ class Notifier:
         buttons; so does `tapped` (recipient, message), the card the decider pressed, when it
         is not one of them (a card from /antrian). Queued in the decision's transaction."""
         rows = await self.approvals.prompt_messages(decided.code, decided.step_id, decided.round)
-        async with self.app.db.reading() as tx:
-            languages = await Repos(tx).people.languages([int(row["recipient"]) for row in rows])
         edits = []
         for row in rows:
             result = row["result"]
             chat = result.get("chat_id", result.get("to"))
-            reply = self.decided_reply(decided, languages.get(int(row["recipient"]), "id"))
+            reply = self.decided_reply(decided, row["language"] or "id")
             edits.append((f"{result.get('platform', '')}:{chat}", result, reply))
         if tapped is not None and not any(_same_message(result, tapped[1]) for _, result, _ in edits):
             edits.append((tapped[0], tapped[1], self.decided_reply(decided, lang)))

@@ -37,11 +37,15 @@ class InboxService:
     @asynccontextmanager
     async def handling(self, row: InboxRow) -> AsyncIterator[None]:
         """The update's unit of work (storage/unit.py): what the block writes, and the mark
-        that the row was handled, commit together when it ends; nothing if it raises."""
+        that the row was handled, commit together when it ends; nothing if it raises. Durable
+        when this returns (before Telegram can hear the update is done, or a popup shows):
+        the commit itself does not wait for the disk, so other updates' transactions follow
+        at once, and one fsync serves them all (Database.durable)."""
         async with self.db.unit():
             yield
             async with self.db.statement() as tx:
                 await Repos(tx).inbox.handled(row.id)
+        await self.db.durable()
 
     async def failed(self, row: InboxRow, error: str, apology: tuple[str, dict] | None) -> None:
         """The update is given up (its effects were rolled back): say why, and queue the
