@@ -172,6 +172,13 @@ class Roles:
         rows = await self.tx.all("SELECT role FROM role_grants WHERE person_id = ?", (person_id,))
         return {row["role"] for row in rows}
 
+    async def actor(self, person_id: int) -> tuple[str, set[str]]:
+        """(name, roles) of a person in one query: who acts, as a press needs it."""
+        rows = await self.tx.all(
+            "SELECT p.name, g.role FROM people p LEFT JOIN role_grants g ON g.person_id = p.id"
+            " WHERE p.id = ?", (person_id,))
+        return (rows[0]["name"] if rows else ""), {row["role"] for row in rows if row["role"]}
+
     async def holders(self, role: str) -> list[int]:
         rows = await self.tx.all(
             "SELECT person_id FROM role_grants WHERE role = ? ORDER BY person_id", (role,)
@@ -217,14 +224,12 @@ class Requests:
         await self._add_version(request_id, state, created_by)
         return request_id
 
-    async def save(self, state: RequestState, changed_by: int | None) -> int:
-        """Write the new state; a new version number also keeps its content."""
-        request_id = await self.id_of(state.code)
+    async def save(self, state: RequestState, changed_by: int | None, request_id: int | None = None) -> int:
+        """Write the new state (of the request `request_id`, if the caller has it from
+        `locate`); a new version number also keeps its content: two statements."""
+        request_id = request_id or await self.id_of(state.code)
         if request_id is None:
             raise KeyError(state.code)
-        stored_version = await self.tx.scalar(
-            "SELECT MAX(version) FROM request_versions WHERE request_id = ?", (request_id,)
-        )
         await self.tx.execute(
             "UPDATE requests SET version = ?, status = ?, step_id = ?, step_started_at = ?,"
             " step_due_at = ?, returned_from = ?, audiences = ?, updated_at = ? WHERE id = ?",
@@ -232,13 +237,13 @@ class Requests:
              _iso(state.step_due_at), state.returned_from, json.dumps(state.audiences), utcnow_text(),
              request_id),
         )
-        if state.version > stored_version:
-            await self._add_version(request_id, state, changed_by)
-        else:
-            await self.tx.execute(
-                "UPDATE request_versions SET content = ? WHERE request_id = ? AND version = ?",
-                (state.content.model_dump_json(), request_id, state.version),
-            )
+        # a new version keeps who made it and when; the current one only takes the new content
+        await self.tx.execute(
+            "INSERT INTO request_versions (request_id, version, content, created_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (request_id, version) DO UPDATE SET content = excluded.content",
+            (request_id, state.version, state.content.model_dump_json(), changed_by, utcnow_text()),
+        )
         return request_id
 
     async def _add_version(self, request_id: int, state: RequestState, by: int | None) -> None:
@@ -249,12 +254,17 @@ class Requests:
         )
 
     async def get(self, code: str) -> RequestState | None:
+        found = await self.locate(code)
+        return found[1] if found else None
+
+    async def locate(self, code: str) -> tuple[int, RequestState] | None:
+        """(the request's id, its state): one query."""
         row = await self.tx.one(
             "SELECT r.*, v.content FROM requests r JOIN request_versions v"
             " ON v.request_id = r.id AND v.version = r.version WHERE r.code = ?",
             (code,),
         )
-        return _state(row) if row else None
+        return (row["id"], _state(row)) if row else None
 
     async def versions(self, code: str) -> list[tuple[int, Content]]:
         rows = await self.tx.all(
@@ -403,7 +413,8 @@ class Outbox:
              utc_text(due_at), now, now),
         )
 
-    async def add_many(self, kind: str, rows: list[tuple[int | None, str, dict]], due_at: datetime) -> None:
+    async def add_many(self, kind: str, rows: list[tuple[int | None, str | int, dict]],
+                       due_at: datetime) -> None:
         """Queue several messages of one kind, (request id, recipient, payload) each, in one
         statement; they go out in this order."""
         if not rows:
@@ -411,7 +422,7 @@ class Outbox:
         now, due = utcnow_text(), utc_text(due_at)
         params: list = []
         for request_id, recipient, payload in rows:
-            params += [request_id, kind, recipient, json.dumps(payload), due, now, now]
+            params += [request_id, kind, str(recipient), json.dumps(payload), due, now, now]
         marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
         self.tx.queued = True
         self.tx.kinds.add(kind)
@@ -472,6 +483,19 @@ class Outbox:
             " WHERE id = ?",
             (status, json.dumps(result or {}), utcnow_text(), row_id),
         )
+
+    async def sent_prompts(self, code: str, step_id: str) -> list[dict]:
+        """The request's delivered prompts for a step, each with its recipient's language
+        (`language`), in one query: the messages to edit once someone decides."""
+        rows = await self.tx.all(
+            "SELECT o.*, p.language FROM requests r JOIN outbox o ON o.request_id = r.id"
+            " AND o.kind = 'notice' LEFT JOIN people p ON p.id = CAST(o.recipient AS INTEGER)"
+            " WHERE r.code = ? AND o.status = 'sent' ORDER BY o.id",
+            (code,),
+        )
+        found = [_outbox_row(row) for row in rows]
+        return [row for row in found
+                if row["payload"].get("kind") == "prompt" and row["payload"].get("step_id") == step_id]
 
     async def for_request(self, request_id: int, kind: str | None = None) -> list[dict]:
         sql = "SELECT * FROM outbox WHERE request_id = ?"

@@ -20,6 +20,21 @@ class Timers:
             (request_id, state.step_id, utc_text(state.step_started_at), kind, utc_text(due_at)),
         )
 
+    async def add_many(self, request_id: int, state: RequestState,
+                       timers: list[tuple[str, datetime]]) -> None:
+        """`add` for several (kind, due) of one step's visit, in one statement."""
+        if not timers:
+            return
+        params: list = []
+        for kind, due_at in timers:
+            params += [request_id, state.step_id, utc_text(state.step_started_at), kind, utc_text(due_at)]
+        marks = ", ".join(["(?, ?, ?, ?, ?)"] * len(timers))
+        await self.tx.execute(
+            f"INSERT INTO timers (request_id, step_id, step_started_at, kind, due_at) VALUES {marks}"
+            " ON CONFLICT DO NOTHING",
+            params,
+        )
+
     async def due(self, now: datetime, limit: int = 100) -> list[dict]:
         rows = await self.tx.all(
             "SELECT t.*, r.code FROM timers t JOIN requests r ON r.id = t.request_id"

@@ -239,20 +239,13 @@ class Approvals:
         return cards.notice_reply(self.flow, state, payload, lang)
 
     async def prompt_messages(self, code: str, step_id: str, round: datetime | None = None) -> list[dict]:
-        """Delivered prompts for one visit (`round`) of a step: the messages to edit once
-        someone decides. Prompts of earlier visits keep saying who acted in theirs."""
+        """Delivered prompts for one visit (`round`) of a step, each with its recipient's
+        `language`: the messages to edit once someone decides. Prompts of earlier visits keep
+        saying who acted in theirs."""
         async with self.app.db.reading() as tx:
-            repos = Repos(tx)
-            request_id = await repos.requests.id_of(code)
-            rows = await repos.outbox.for_request(request_id, "notice") if request_id else []
-        return [
-            row
-            for row in rows
-            if row["status"] == "sent"
-            and row["payload"]["kind"] == "prompt"
-            and row["payload"]["step_id"] == step_id
-            and _same_round(row["payload"].get("round"), round)
-        ]
+            rows = await Repos(tx).outbox.sent_prompts(code, step_id)
+        return [row for row in rows
+                if row["payload"]["kind"] == "prompt" and _same_round(row["payload"].get("round"), round)]
 
     # Acting -------------------------------------------------------------------------------
 
@@ -286,9 +279,11 @@ class Approvals:
 
     async def _done(self, person_id: int, lang: str, outcome: Outcome, action: Action) -> TapResult:
         event = outcome.events[0]
-        async with self.app.db.reading() as tx:
-            person = await Repos(tx).people.get(person_id)
-        name = person["name"] if person else ""
+        name = outcome.actor_name
+        if not name:  # an outcome not from RequestServices.act (publishing)
+            async with self.app.db.reading() as tx:
+                person = await Repos(tx).people.get(person_id)
+            name = person["name"] if person else ""
         lines = {
             language: cards.decided_line(
                 self.flow,

@@ -109,6 +109,7 @@ class Outcome:
     notices: list[Notice]
     # when the step acted on had started: tells its round from earlier visits of the same step
     round_started: datetime | None = None
+    actor_name: str = ""  # the name of who acted, as the service read it (for the answer)
 
 
 class Refused(Exception):

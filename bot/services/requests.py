@@ -68,15 +68,18 @@ class RequestServices:
         """Any action at the current step; authority is checked here, from the database."""
         async with self.db.transaction() as tx:
             repos = Repos(tx)
-            state = await self._get(repos, code)
+            found = await repos.requests.locate(code)
+            if found is None:
+                raise UnknownRequest(code)
+            request_id, state = found
             self._check_platform(state, channel)
             actor = await self._actor(repos, person_id)
             for ref in action.media:
                 await repos.media.add(ref)
             outcome = self.timed(engine.apply(self.flow, state, action, actor, self.clock.now()))
-            request_id = await repos.requests.save(outcome.state, person_id)
+            await repos.requests.save(outcome.state, person_id, request_id)
             await self.record(repos, request_id, outcome, channel)
-        return outcome
+        return replace(outcome, actor_name=actor.name)
 
     async def resubmit(self, code: str, content: Content, person_id: int, channel: str = "",
                        draft_of: int | None = None) -> Outcome:
@@ -205,24 +208,25 @@ class RequestServices:
         return state
 
     async def _actor(self, repos: Repos, person_id: int) -> Actor:
-        person = await repos.people.get(person_id)
-        name = person["name"] if person else ""
-        return Actor(person_id, frozenset(await repos.roles.of(person_id)), name)
+        name, roles = await repos.roles.actor(person_id)
+        return Actor(person_id, frozenset(roles), name)
 
     async def record(self, repos: Repos, request_id: int, outcome: Outcome, channel: str) -> None:
-        """Audit events, outgoing notices and the new step's timers, in the caller's transaction."""
+        """Audit events, outgoing notices and the new step's timers, in the caller's transaction:
+        the notices in one statement, the timers in another, in the order they are given."""
         for event in outcome.events:
             await repos.audit.append(request_id, event, channel)
-        now = self.clock.now()
+        rows, holders = [], {}
         for notice in outcome.notices:
             payload = _payload(notice)
             if notice.kind == "prompt":  # which visit of the step: edits once decided stay in it
                 payload["round"] = utc_text(outcome.state.step_started_at)
-            for recipient in await self._recipients(repos, outcome.state, notice):
-                await repos.outbox.add(request_id, "notice", recipient, payload, now)
+            rows += [(request_id, recipient, payload)
+                     for recipient in await self._recipients(repos, outcome.state, notice, holders)]
             if notice.kind == "prompt":
-                for kind, due_at in step_timers(self.flow, outcome.state, self.calendar):
-                    await repos.timers.add(request_id, outcome.state, kind, due_at)
+                await repos.timers.add_many(request_id, outcome.state,
+                                            step_timers(self.flow, outcome.state, self.calendar))
+        await repos.outbox.add_many("notice", rows, self.clock.now())
 
     def timed(self, outcome: Outcome) -> Outcome:
         """The outcome with its current step's deadline set, counted in working time."""
@@ -232,10 +236,13 @@ class RequestServices:
             return outcome
         return replace(outcome, state=state.model_copy(update={"step_due_at": due}))
 
-    async def _recipients(self, repos: Repos, state: RequestState, notice: Notice) -> list[int]:
+    async def _recipients(self, repos: Repos, state: RequestState, notice: Notice,
+                          holders: dict[str, list[int]]) -> list[int]:
         if notice.role is None or notice.role == REQUESTER:
             return [state.requester_id]
-        return await repos.roles.holders(notice.role)
+        if notice.role not in holders:  # read once per role and outcome
+            holders[notice.role] = await repos.roles.holders(notice.role)
+        return holders[notice.role]
 
 
 def _urgency(state: RequestState) -> tuple:
