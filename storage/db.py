@@ -269,11 +269,15 @@ class Database:
         """Committed data, without waiting for writers. Each statement sees the latest
         commit; a block of several may see one land between them. Inside a unit of work
         whose transaction is open, through that transaction (it sees its own writes)."""
-        if (unit := units.joined(self)) and unit.tx is not None:
+        unit = units.joined(self)
+        if unit is not None and unit.tx is not None:
             yield unit.tx
             return
         async with self.engine.reader() as conn:
-            yield Tx(conn)
+            tx = Tx(conn)
+            if unit is not None:
+                tx.known = unit.known
+            yield tx
 
 
 class Tx:
@@ -285,6 +289,7 @@ class Tx:
         self.conn = conn
         self.queued = False  # set by the repositories that queue messages
         self.kinds: set[str] = set()  # of what (outbox kinds); none named: of any
+        self.known: dict | None = None  # read ahead in this update, before its first write
         self._left = statements  # None: as many as the transaction needs
 
     def _count(self) -> None:

@@ -37,6 +37,28 @@ class People:
         )
         return dict(row) if row else None
 
+    async def find_ahead(self, platform: str, external_id: str | int) -> dict | None:
+        """`find_person`, with the person's pending input and draft read along in the same
+        query; inside an update they are kept in `tx.known` for the handler's next reads (each
+        would be a trip of its own), until the update's first write."""
+        row = await self.tx.one(
+            "SELECT p.*, n.kind AS pending_kind, n.data AS pending_data, d.question AS draft_question,"
+            " d.data AS draft_data FROM identities i JOIN people p ON p.id = i.person_id"
+            " LEFT JOIN pending_inputs n ON n.person_id = p.id LEFT JOIN drafts d ON d.person_id = p.id"
+            " WHERE i.platform = ? AND i.external_id = ?",
+            (platform, str(external_id)),
+        )
+        if row is None:
+            return None
+        person = {key: value for key, value in dict(row).items()
+                  if not key.startswith(("pending_", "draft_"))}
+        if self.tx.known is not None:
+            self.tx.known[("pending", person["id"])] = (
+                (row["pending_kind"], json.loads(row["pending_data"])) if row["pending_kind"] else None)
+            self.tx.known[("draft", person["id"])] = (
+                (row["draft_question"], json.loads(row["draft_data"])) if row["draft_question"] else None)
+        return person
+
     async def meet(
         self, platform: str, external_id: str | int, name: str = "", language: str = "id",
         username: str = "",
@@ -526,6 +548,8 @@ class Drafts:
         )
 
     async def get(self, person_id: int) -> tuple[str, dict] | None:
+        if self.tx.known and ("draft", person_id) in self.tx.known:
+            return self.tx.known[("draft", person_id)]
         row = await self.tx.one("SELECT question, data FROM drafts WHERE person_id = ?", (person_id,))
         return (row["question"], json.loads(row["data"])) if row else None
 
@@ -547,6 +571,8 @@ class Pending:
         )
 
     async def get(self, person_id: int) -> tuple[str, dict] | None:
+        if self.tx.known and ("pending", person_id) in self.tx.known:
+            return self.tx.known[("pending", person_id)]
         row = await self.tx.one("SELECT kind, data FROM pending_inputs WHERE person_id = ?", (person_id,))
         return (row["kind"], json.loads(row["data"])) if row else None
 

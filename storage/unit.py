@@ -9,7 +9,8 @@ done before any write (a file download, Pillow) holds no lock. Inside it:
   so a service that raises (a refused action) undoes its own writes and nothing else.
 - `db.statement()` runs its one statement in the unit's transaction.
 - `db.reading()` reads through the unit's transaction once it is open (it sees the update's
-  own writes); before that, from the reading connection as usual.
+  own writes); before that, from the reading connection as usual, where repositories may
+  answer from `known`: what the update's first read brought along (see `People.meet`).
 
 The unit commits when the block ends, or rolls back if it raises. Engine-neutral: it holds
 the Database's writer (`Database.writer()`) from its first write to its end, begins with the
@@ -42,6 +43,9 @@ class Unit:
         self.tx: Tx | None = None  # open from the first write to the end
         self.active = False
         self.committed = False  # something was written and committed
+        # rows read ahead for this update (the person's pending input and draft, with who they
+        # are: one query instead of three), good until the unit's first write
+        self.known: dict = {}
         self._savepoints = 0
         self._token: Token | None = None
         self._writer: AsyncExitStack | None = None
@@ -99,6 +103,7 @@ class Unit:
             await writer.aclose()
             raise
         self.tx, self._writer = tx, writer
+        self.known = {}  # from now on the unit reads through its own transaction
 
     async def _end(self, sql: str) -> None:
         """COMMIT or ROLLBACK, then let other writers in. Shielded: a cancel arriving now must

@@ -78,7 +78,7 @@ class PeopleServices:
         the name the platform now gives. Known and unchanged, as for nearly every update,
         it is one read and no write."""
         async with self.db.reading() as tx:
-            person = await Repos(tx).people.find_person(platform, external_id)
+            person = await Repos(tx).people.find_ahead(platform, external_id)
         if person is not None and (not name or person["name"] == name):
             return person
         async with self.db.transaction() as tx:
