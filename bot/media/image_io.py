@@ -122,6 +122,26 @@ def open_image(data: bytes) -> Image.Image:
     return image
 
 
+def plain_jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """The size of a plain RGB JPEG that needs no turning and no converting, so that it is
+    published as it came; None for any other image. It is decoded whole (every byte read, so a
+    cut-off or damaged file fails as a full decode would), but at an eighth of its size: the
+    full-size pixels are never needed. None on any error too: the full check then says what
+    is wrong."""
+    try:
+        image = Image.open(io.BytesIO(data), formats=("JPEG",))
+        if image.format != "JPEG" or image.mode != "RGB" or image.width * image.height > MAX_PIXELS:
+            return None
+        if image.getexif().get(ExifTags.Base.Orientation) in range(2, 9):
+            return None
+        size = image.size
+        image.draft("RGB", (max(1, size[0] // 8), max(1, size[1] // 8)))
+        image.load()
+    except Exception:  # anything Pillow raises: the full path decides
+        return None
+    return size
+
+
 def _upright(image: Image.Image) -> bool:
     """Apply the EXIF orientation in place; True if the pixels turned."""
     try:

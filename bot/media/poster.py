@@ -18,6 +18,7 @@ from bot.media.image_io import (
     damaged_issue,
     encode,
     open_image,
+    plain_jpeg_size,
     rgb_profile,
     source_format,
     upright_rgb,
@@ -45,6 +46,9 @@ class PosterCheck:
 
 def check_poster(data: bytes, channels: Iterable[str]) -> PosterCheck:
     targets = {channel.lower() for channel in channels}
+    plain = plain_jpeg_size(data)
+    if plain is not None:  # published as it came: checked without its full-size pixels
+        return _checked("JPEG", *plain, data, set(), targets)
     try:
         image = open_image(data)
     except MediaError as exc:
@@ -56,16 +60,21 @@ def check_poster(data: bytes, channels: Iterable[str]) -> PosterCheck:
     except Exception:  # decoded yet unconvertible: refuse it rather than crash the bot
         log.exception("poster decoded but could not be normalised")
         return PosterCheck(errors=(damaged_issue(),), warnings=(), format=fmt)
+    return _checked(fmt, image.width, image.height, normalised, notes, targets, out_fmt)
+
+
+def _checked(fmt: str, width: int, height: int, normalised: bytes, notes: set[str], targets: set[str],
+             out_fmt: str = "JPEG") -> PosterCheck:
     issues = [
-        *shape_issues(image.width, image.height, targets),
+        *shape_issues(width, height, targets),
         *size_issues(len(normalised), targets),
         *note_issues(notes),
     ]
     return PosterCheck(
         errors=tuple(i for i in issues if i.hard),
         warnings=tuple(i for i in issues if not i.hard),
-        width=image.width,
-        height=image.height,
+        width=width,
+        height=height,
         format=fmt,
         normalised=normalised,
         normalised_format=out_fmt,

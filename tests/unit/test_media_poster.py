@@ -285,3 +285,18 @@ def test_an_rgb_colour_profile_survives_normalising_and_a_cmyk_one_does_not():
     assert opened(check_poster(rotated, ["line"]).normalised).info.get("icc_profile") == srgb
     cmyk = encode(Image.new("CMYK", (400, 500)), "JPEG", icc_profile=srgb)
     assert "icc_profile" not in opened(check_poster(cmyk, ["line"]).normalised).info
+
+
+def test_a_plain_jpeg_is_checked_as_a_full_decode_checks_it_and_published_as_it_came(monkeypatch):
+    """A plain RGB JPEG is proved whole without its full-size pixels (decoded at an eighth):
+    the same size, warnings and bytes as the full decode gives; cut off, it is refused."""
+    from bot.media import poster
+
+    data = noise_jpeg(1080)
+    assert poster.plain_jpeg_size(data) == (1080, 1080)
+    quick = check_poster(data, ALL)
+    monkeypatch.setattr(poster, "plain_jpeg_size", lambda data: None)  # the full decode
+    assert check_poster(data, ALL) == quick and quick.normalised == data
+    monkeypatch.undo()
+    cut = check_poster(data[: len(data) * 2 // 3], ALL)
+    assert [e.code for e in cut.errors] == ["image_damaged"]
