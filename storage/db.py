@@ -103,6 +103,7 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._on_queued: list[tuple[Callable[[], None], frozenset[str] | None]] = []
+        self._on_rows: list[tuple[Callable[[list[dict]], None], frozenset[str]]] = []
         self._commits = 0  # commits made so far...
         self._synced = 0  # ...and how many of them are durable
         self._syncing: asyncio.Future | None = None
@@ -191,6 +192,15 @@ class Database:
         if entry not in self._on_queued:
             self._on_queued.append(entry)
 
+    def watch_rows(self, listener: Callable[[list[dict]], None], kinds: Iterable[str]) -> None:
+        """Hand `listener` the outbox rows of `kinds` a commit queued (as `Outbox.due` reads
+        them), right after that commit: their sender need not read them back. Those kinds'
+        `watch_queue` listeners are then not woken for that commit."""
+        self._on_rows.append((listener, frozenset(kinds)))
+
+    def unwatch_rows(self, listener: Callable[[list[dict]], None]) -> None:
+        self._on_rows = [(hand, kinds) for hand, kinds in self._on_rows if hand != listener]
+
     def unit(self) -> units.Unit:
         """`async with db.unit():` one update's unit of work (see storage/unit.py)."""
         return units.Unit(self)
@@ -259,9 +269,16 @@ class Database:
 
     def _committed(self, tx: Tx) -> None:
         self._commits += 1
+        handed: set[str] = set()
+        for hand, kinds in self._on_rows:
+            rows = [row for row in tx.fresh if row["kind"] in kinds]
+            if rows:
+                hand(rows)
+            handed |= kinds
         if tx.queued:
+            waiting = tx.kinds - handed
             for listener, kinds in self._on_queued:
-                if kinds is None or not tx.kinds or tx.kinds & kinds:
+                if kinds is None or not tx.kinds or waiting & kinds:
                     listener()
 
     @asynccontextmanager
@@ -290,6 +307,7 @@ class Tx:
         self.queued = False  # set by the repositories that queue messages
         self.kinds: set[str] = set()  # of what (outbox kinds); none named: of any
         self.known: dict | None = None  # read ahead in this update, before its first write
+        self.fresh: list[dict] = []  # outbox rows queued in this transaction (Database.watch_rows)
         self._left = statements  # None: as many as the transaction needs
 
     def _count(self) -> None:

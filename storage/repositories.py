@@ -428,12 +428,15 @@ class Outbox:
         now = utcnow_text()
         self.tx.queued = True
         self.tx.kinds.add(kind)
-        return await self.tx.execute(
+        row_id = await self.tx.execute(
             "INSERT INTO outbox (request_id, kind, recipient, payload, dedupe_key, due_at,"
             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (request_id, kind, str(recipient), json.dumps(payload), dedupe_key,
              utc_text(due_at), now, now),
         )
+        self.tx.fresh.append(_queued(row_id, request_id, kind, str(recipient), payload, dedupe_key,
+                                     utc_text(due_at), now))
+        return row_id
 
     async def add_many(self, kind: str, rows: list[tuple[int | None, str | int, dict]],
                        due_at: datetime) -> None:
@@ -448,11 +451,14 @@ class Outbox:
         marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
         self.tx.queued = True
         self.tx.kinds.add(kind)
-        await self.tx.execute(
+        ids = await self.tx.all(
             "INSERT INTO outbox (request_id, kind, recipient, payload, due_at, created_at, updated_at)"
-            f" VALUES {marks}",
+            f" VALUES {marks} RETURNING id",
             params,
         )
+        # ids are given in the order of the rows (RETURNING's own order is not promised)
+        for row_id, (request_id, recipient, payload) in zip(sorted(r["id"] for r in ids), rows, strict=True):
+            self.tx.fresh.append(_queued(row_id, request_id, kind, str(recipient), payload, None, due, now))
 
     async def due(self, now: datetime, kinds: tuple[str, ...], limit: int = 100,
                   prefix: str | None = None, besides: set[int] | frozenset[int] = frozenset()) -> list[dict]:
@@ -526,6 +532,14 @@ class Outbox:
             sql += " AND kind = ?"
             params.append(kind)
         return [_outbox_row(row) for row in await self.tx.all(sql + " ORDER BY id", params)]
+
+
+def _queued(row_id: int, request_id: int | None, kind: str, recipient: str, payload: dict,
+            dedupe_key: str | None, due_at: str, now: str) -> dict:
+    """A row just queued, as `_outbox_row` reads it back."""
+    return {"id": row_id, "request_id": request_id, "kind": kind, "recipient": recipient,
+            "payload": dict(payload), "dedupe_key": dedupe_key, "status": "pending", "attempts": 0,
+            "due_at": due_at, "result": {}, "created_at": now, "updated_at": now}
 
 
 def _outbox_row(row) -> dict:

@@ -82,12 +82,15 @@ class Unit:
         tx = self.tx
         self._savepoints += 1
         name = f"unit_{self._savepoints}"
+        queued = len(tx.fresh), tx.queued, set(tx.kinds)
         await tx.conn.execute(f"SAVEPOINT {name}", ())
         try:
             yield tx
         except BaseException:
             await tx.conn.execute(f"ROLLBACK TO SAVEPOINT {name}", ())
             await tx.conn.execute(f"RELEASE SAVEPOINT {name}", ())
+            del tx.fresh[queued[0]:]  # what it queued is undone too
+            tx.queued, tx.kinds = queued[1], queued[2]
             raise
         finally:
             self._savepoints -= 1

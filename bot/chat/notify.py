@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from datetime import datetime
 from typing import Protocol
 
 from bot.app import App
@@ -78,6 +79,7 @@ class Notifier:
         self._wake.set()
 
     async def run(self) -> None:
+        self.app.db.watch_rows(self.take, KINDS)  # a commit's new rows come straight here
         try:
             while True:
                 try:
@@ -86,6 +88,7 @@ class Notifier:
                     log.exception("looking for messages to send failed")
                 await rest(self._wake, IDLE_SECONDS)
         finally:
+            self.app.db.unwatch_rows(self.take)
             workers = list(self._workers.values())
             for task in workers:
                 task.cancel()
@@ -107,9 +110,15 @@ class Notifier:
             # past the rows in hand: a backlog being sent must not hide what was queued after it
             rows = await Repos(tx).outbox.due(self.app.clock.now(), KINDS,
                                               limit=FETCH + len(self._taken), besides=self._taken)
-        fresh = [row for row in rows if row["id"] not in self._taken and row["id"] not in self._recent]
-        if fresh:  # nobody hears of a commit that a power cut could still undo
-            await self.app.db.durable()
+        return self.take(rows)
+
+    def take(self, rows: list[dict]) -> int:
+        """Queue rows for their person's worker, unless in hand or just done: those `dispatch`
+        read, and those a commit hands over as it happens (Database.watch_rows), which need not
+        be read back. The number taken."""
+        now = self.app.clock.now()
+        fresh = [row for row in rows if row["id"] not in self._taken and row["id"] not in self._recent
+                 and datetime.fromisoformat(row["due_at"]) <= now]
         for row in fresh:
             self._taken.add(row["id"])
             key = row["recipient"]
@@ -154,7 +163,9 @@ class Notifier:
         return True
 
     async def _deliver(self, row: dict) -> bool:
-        """Send one row; False if the platform said to wait (it stays pending)."""
+        """Send one row; False if the platform said to wait (it stays pending). Nobody hears
+        of a commit that a power cut could still undo: durable first (one fsync for many)."""
+        await self.app.db.durable()
         try:
             if row["kind"] == "reply":
                 return await self._reply(row)
