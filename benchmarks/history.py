@@ -319,6 +319,7 @@ class ChatHistory:
             self.tap(client, "i|slot|08.00-10.00"), self.tap(client, "i|notes|"), self.tap(client, "i|send|"),
         ):
             await self.handle(update)
+        self.server.files.clear()  # downloaded: the emulator finds files by a walk through them all
         async with self.app.db.reading() as tx:
             return await tx.scalar("SELECT code FROM requests WHERE requester_id = ?"
                                    " ORDER BY id DESC LIMIT 1", (await self._person(client),))
@@ -500,6 +501,9 @@ class _Direct:
         with _errors():
             self.conn.executemany(sql, list(rows))
 
+    async def close(self) -> None:
+        await self.conn.close()
+
 
 class _Closing:
     """sqlite3's connection with aiosqlite's awaitable close(), as the engine closes it."""
@@ -520,7 +524,8 @@ async def _direct_sqlite(app) -> None:
 
     engine = app.db.engine
     for name, pragma in (("_writer", "journal_mode = WAL"), ("_reader", "query_only = ON")):
-        await getattr(engine, name).conn.close()
+        old = getattr(engine, name)
+        await (old.close() if hasattr(old, "close") else old.conn.close())
         conn = sqlite3.connect(engine.path, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         for setting in (pragma, "foreign_keys = ON", "busy_timeout = 5000", "synchronous = OFF",
