@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from storage.db import Tx, utc_text, utcnow_text
@@ -19,6 +20,12 @@ class InboxRow:
     payload: str  # the update as the platform sent it (JSON text)
     received_at: str
     restarts: int = 0
+    # the payload as the receiver had it decoded, for a row just stored (not read back)
+    data: dict | None = field(default=None, compare=False, repr=False)
+
+    def decoded(self) -> dict:
+        """The payload as a dict: the receiver's own, or decoded from the stored text."""
+        return self.data if self.data is not None else json.loads(self.payload)
 
     @property
     def key(self) -> str:
@@ -33,6 +40,7 @@ class Incoming:
     event_id: str
     chat_key: str
     payload: str
+    data: dict | None = field(default=None, compare=False, repr=False)  # `payload`, decoded
 
 
 def _row(row) -> InboxRow:
@@ -63,7 +71,8 @@ class Inbox:
         new = []
         for row in sorted(rows, key=lambda r: r["id"]):
             item = by_id[(row["source"], row["event_id"])]
-            new.append(InboxRow(row["id"], item.source, item.event_id, item.chat_key, item.payload, received))
+            new.append(InboxRow(row["id"], item.source, item.event_id, item.chat_key, item.payload, received,
+                                data=item.data))
         return new
 
     async def pending(self) -> list[InboxRow]:

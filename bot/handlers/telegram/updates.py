@@ -25,7 +25,7 @@ SOURCE = "telegram"
 
 
 def incoming(update: dict[str, Any]) -> Incoming:
-    return Incoming(SOURCE, str(update["update_id"]), chat_key(update), json.dumps(update))
+    return Incoming(SOURCE, str(update["update_id"]), chat_key(update), json.dumps(update), data=update)
 
 
 def chat_key(update: dict[str, Any]) -> str:
@@ -50,7 +50,7 @@ class TelegramSource:
         self.application = application
 
     async def handle(self, row: InboxRow) -> None:
-        update = Update.de_json(json.loads(row.payload), self.application.bot)
+        update = Update.de_json(row.decoded(), self.application.bot)
         if update.callback_query is not None:
             handling = inbox.current()
             handling.after.append(lambda: answer_query(update.callback_query, handling))
