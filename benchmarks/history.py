@@ -532,6 +532,7 @@ async def _direct_sqlite(app) -> None:
                         "cache_size = -262144"):  # 256 MB: the history outgrows the default 2 MB
             conn.execute(f"PRAGMA {setting}")
         setattr(engine, name, _Direct(conn))
+    engine.syncs = False  # nor for Database.durable's fsync: the build is made again if cut off
 
 
 @contextlib.asynccontextmanager
