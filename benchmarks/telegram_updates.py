@@ -25,7 +25,8 @@ and the simulated people. Variants:
 * ``echo-aiohttp``: the echo bot on humas-bot's own HTTP transport
   (``bot.handlers.telegram.transport.AiohttpRequest``) instead of PTB's default httpx. The
   bot runs on it in production, so bot / echo-aiohttp is what humas-bot's own code costs over
-  the same framework and transport; bot / echo is the issue's comparison.
+  the same framework and transport: the headline comparison (issue 17); bot / echo, against
+  stock PTB, is printed for reference.
 * ``echo-limited``: the echo bot with the same ``AIORateLimiter(max_retries=3)``.
 
 Every client sends the same 12 updates: /start, /ajukan, title, organisation, a poster photo
@@ -54,8 +55,10 @@ Bot API call. ``--repeat N`` interleaves N runs of every variant and judges on m
 machine may be shared). ``--py-spy FILE`` (``.venv/bin/pip install py-spy``) or ``--cprofile
 FILE`` profile one variant's bot over the timed window only.
 
-Targets (issue): humas-bot at least 0.8x the bare echo bot's updates/s, and p99 under 100 ms,
-with 200 clients at once. Throughput is judged with no think time, where it is capacity
+Targets (issue 17): humas-bot at least 0.5x the updates/s of the echo bot on the same
+transport (``echo-aiohttp``, the headline comparison: what humas-bot's own code costs over the
+same framework and transport), and p99 under 100 ms, with 200 clients at once; medians of three
+runs (``--repeat``, default 3). Throughput is judged with no think time, where it is capacity
 (with a think time it is only what the clients offer). p99 is judged at ~5 s: with no think
 time, 200 clients always waiting make mean latency = 200 / throughput (Little's law), so
 every bot, the bare echo bot included, is at seconds there; it is printed all the same.
@@ -92,7 +95,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 TOKEN = "123456:BENCH-TOKEN"
-THROUGHPUT_TARGET = 0.8
+THROUGHPUT_TARGET = 0.5  # of the echo bot on the same transport
 P99_TARGET_MS = 100.0
 POSTER_SIZE = (1080, 1350)
 COORDINATORS = ((2001, "Budi"), (2002, "Bayu"))
@@ -104,7 +107,8 @@ VARIANTS = {
     "echo-limited": "bare PTB echo + AIORateLimiter",
     "echo-aiohttp": "bare PTB echo on aiohttp",
 }
-HEADLINE, BASELINE = "bot", "echo"
+HEADLINE, BASELINE = "bot", "echo-aiohttp"
+BARE = "echo"  # stock PTB on httpx: what the transport alone is worth, for reference
 DEFAULT_LOADS = (0.0, 5.0)  # think time (s): capacity, then a person's pace
 STEPS = ("/start", "/ajukan", "title", "organisation", "photo", "Lanjut", "caption", "contact",
          "date", "slot", "notes", "Kirim")
@@ -655,12 +659,12 @@ def report(results: dict[str, list[Result]], args, think: float, poster_bytes: f
                       f"gangguan\"): a handler failed; see the bot log (--keep)")
             if r.api_errors:
                 print(f"{VARIANTS[variant]}: {r.api_errors} Telegram errors answered to the bot")
-    if "echo-aiohttp" in summary and BASELINE in summary:
-        ratio = summary["echo-aiohttp"]["rate"] / summary[BASELINE]["rate"]
+    if "echo-aiohttp" in summary and BARE in summary:
+        ratio = summary["echo-aiohttp"]["rate"] / summary[BARE]["rate"]
         print(f"{VARIANTS['echo-aiohttp']}: {ratio:.2f}x the bare echo bot (what the transport "
               f"alone is worth)")
-    if "echo-limited" in summary and BASELINE in summary:
-        ratio = summary["echo-limited"]["rate"] / summary[BASELINE]["rate"]
+    if "echo-limited" in summary and BARE in summary:
+        ratio = summary["echo-limited"]["rate"] / summary[BARE]["rate"]
         print(f"{VARIANTS['echo-limited']}: {ratio:.2f}x the bare echo bot (the rate limiter's "
               f"own ceiling, for reference)")
     if args.clients > 1 and not think:
@@ -683,12 +687,12 @@ def verdict(by_think: dict[float, dict[str, dict[str, float]]], clients: int) ->
                 ratio = saturated[variant]["rate"] / base if base else math.nan
                 ok = ratio >= THROUGHPUT_TARGET
                 met &= ok or variant != HEADLINE
-                print(f"{VARIANTS[variant]}: throughput {ratio:.2f}x the bare echo bot with no think "
-                      f"time (target >= {THROUGHPUT_TARGET}): {'MET' if ok else 'MISSED'}")
-        same = saturated.get("echo-aiohttp", {}).get("rate")
-        if same and HEADLINE in saturated:
-            print(f"{VARIANTS[HEADLINE]}: throughput {saturated[HEADLINE]['rate'] / same:.2f}x the "
-                  f"echo bot on the same transport (its own code's cost, for reference)")
+                print(f"{VARIANTS[variant]}: throughput {ratio:.2f}x the echo bot on the same transport "
+                      f"with no think time (target >= {THROUGHPUT_TARGET}): {'MET' if ok else 'MISSED'}")
+        bare = saturated.get(BARE, {}).get("rate")
+        if bare and HEADLINE in saturated:
+            print(f"{VARIANTS[HEADLINE]}: throughput {saturated[HEADLINE]['rate'] / bare:.2f}x the "
+                  f"bare echo bot on PTB's httpx (for reference)")
     paced = {think: summary for think, summary in by_think.items() if think} or by_think
     for think, summary in paced.items():
         for variant in ("bot", "bot-nolimit"):
@@ -770,11 +774,11 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=None, metavar="SECONDS",
                         help="only this mean pause of each person before each update (default: "
                              "both 0, where throughput is judged, and 5 s, where p99 is)")
-    parser.add_argument("--repeat", type=int, default=1,
+    parser.add_argument("--repeat", type=int, default=3,
                         help="run every variant this many times, interleaved; medians reported")
     parser.add_argument("--step-timeout", type=float, default=60.0,
                         help="seconds a client waits for one reply before it gives up")
-    parser.add_argument("--variants", default="echo,bot,echo-aiohttp",
+    parser.add_argument("--variants", default="echo-aiohttp,bot,echo",
                         help=f"comma-separated, of {', '.join(VARIANTS)}")
     parser.add_argument("--cprofile", type=Path, metavar="FILE",
                         help="cProfile the bot's main thread over the timed window")
