@@ -74,20 +74,44 @@ def step_numbers(flow: Flow) -> dict[str, int]:
     return {step.id: step.number or i for i, step in enumerate(flow.request_steps, start=1)}
 
 
-def sop_record(flow: Flow, calendar: Calendar, events: Sequence[Logged]) -> list[StepRecord]:
+@dataclass(frozen=True)
+class Judging:
+    """What the record looks up for each event, worked out once per flow (a year's report
+    makes the records of tens of thousands of requests)."""
+
+    numbers: dict[str, int]  # step id -> SOP row number, request steps only
+    steps: dict[str, Step]
+    acts: dict[str, frozenset[str]]  # step id -> its own acts (judged against its deadline)
+    roles: dict[str, str]  # role id -> its name
+
+    @classmethod
+    def of(cls, flow: Flow) -> Judging:
+        steps = {step.id: step for step in flow.request_steps}
+        roles = {role.id: flow.role_name(role.id) for role in flow.roles}
+        return cls(step_numbers(flow), steps, {sid: frozenset(allowed_acts(s)) for sid, s in steps.items()},
+                   roles)
+
+    def role(self, flow: Flow, role_id: str) -> str:
+        return self.roles[role_id] if role_id in self.roles else flow.role_name(role_id)
+
+
+def sop_record(flow: Flow, calendar: Calendar, events: Sequence[Logged],
+               judging: Judging | None = None) -> list[StepRecord]:
     """Every act on the request, in order, timed and judged as the module says."""
-    numbers = step_numbers(flow)
+    judging = judging or Judging.of(flow)
+    numbers = judging.numbers
     records: list[StepRecord] = []
     started = events[0].at if events else None
     for event in events:
         if event.act == "evidence" or event.step_id not in numbers:
             continue
-        step = flow.step(event.step_id)
+        step = judging.steps[event.step_id]
         if event.role == SYSTEM:
             records.append(_system(numbers[step.id], step, event))
             continue
-        role = flow.role_name(event.role)
-        records.append(_judged(numbers[step.id], step, role, event, started or event.at, calendar))
+        role = judging.role(flow, event.role)
+        timed = event.act != Act.SUBMIT and event.act in judging.acts[step.id]
+        records.append(_judged(numbers[step.id], step, role, event, started or event.at, calendar, timed))
         started = event.at
     return records
 
@@ -98,8 +122,7 @@ def _system(number: int, step: Step, event: Logged) -> StepRecord:
 
 
 def _judged(number: int, step: Step, role: str, event: Logged, started: datetime,
-            calendar: Calendar) -> StepRecord:
-    timed = event.act != Act.SUBMIT and event.act in allowed_acts(step)
+            calendar: Calendar, timed: bool) -> StepRecord:
     standard = int(step.standard.total_seconds()) if step.standard and timed else None
     due = _due(step, event, started, calendar) if standard is not None else None
     worked = int(working_between(started, event.at, calendar).total_seconds())

@@ -29,13 +29,13 @@ from zoneinfo import ZoneInfo
 from bot.domain.dates import long_date
 from bot.domain.engine import Act
 from bot.domain.flow import Flow, Text
-from bot.domain.record import StepRecord, sop_record
-from bot.domain.request import RequestState, Status
+from bot.domain.record import Judging, StepRecord, sop_record
+from bot.domain.request import Status
 from bot.domain.worktime import Calendar, flow_calendar
 from bot.i18n import t
 from bot.services.evaluation import ActionStatus, Evaluations
 from storage.db import Database
-from storage.report_repos import ReportRepo
+from storage.report_repos import Reported, ReportRepo
 from storage.repositories import AuditEntry
 
 DELIVERY_STATES = ("sent", "failed", "unknown")
@@ -240,7 +240,7 @@ def _cut(text: str, limit: int) -> str:
 
 @dataclass(frozen=True)
 class RequestFacts:
-    state: RequestState
+    state: Reported  # its status and the channels chosen
     events: list[AuditEntry]
     deliveries: list[dict]  # push-info deliveries counted: {"platform", "status", "count"} each
 
@@ -278,7 +278,8 @@ async def load_facts(repo: ReportRepo, flow: str, low: datetime, high: datetime)
 
 def build_report(flow: Flow, start: date, end: date, facts: Sequence[RequestFacts],
                  calendar: Calendar, actions: Sequence[ActionStatus] = ()) -> Report:
-    timed = [r for f in facts for r in sop_record(flow, calendar, f.events) if r.timed]
+    judging = Judging.of(flow)
+    timed = [r for f in facts for r in sop_record(flow, calendar, f.events, judging) if r.timed]
     status = Counter(f.state.status for f in facts)
     return Report(
         office=flow.office, title=flow.title, start=start, end=end, received=len(facts),
@@ -320,7 +321,7 @@ def _channels(facts: Sequence[RequestFacts]) -> dict[str, int]:
     for f in facts:
         if not any(e.act == Act.PUBLISH for e in f.events):
             continue
-        named = set(f.state.content.channels)
+        named = set(f.state.channels)
         for e in f.events:
             if e.act in (Act.PUBLISH, "evidence"):
                 named.update(e.data.get("channels", []))
