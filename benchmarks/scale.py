@@ -20,7 +20,7 @@ server URL), it prints:
 * the month's and the year's monev report (chart and CSV), the archive export (zip with the
   PDF record) of an archived request;
 * the database's size per request before retention and after it has run as the running bot
-  has run it by a month after the last request (if this version has it:
+  has run it a month after the last publication (if this version has it:
   `bot/services/retention.py`), and how long that pass took;
 * how each figure grows from the smallest size to the largest.
 
@@ -169,13 +169,17 @@ async def measure(database: Path | str, size: int, engine: str, args, media: Pat
         if importlib.util.find_spec("bot.services.retention") is not None:
             from bot.services.retention import Retention
 
-            # as the running bot has it by a month after the last request: every archived
-            # request past its retention period (the open ones keep their prompts)
+            # as the running bot has it a month after the last publication (a week after its
+            # request): every archived request past its retention period (the open ones keep
+            # their prompts)
             retention = Retention.of(app)
-            later = app.clock.now() + retention.policy.delivered + timedelta(days=1)
+            later = app.clock.now() + retention.policy.delivered + timedelta(days=8)
             started = time.perf_counter()
             pruned = await retention.prune(later)
             figures.values["retention_s"] = time.perf_counter() - started
+            if app.db.dialect.name == "postgresql":  # its files keep the space until VACUUM FULL
+                async with app.db.statement() as tx:
+                    await tx.execute("VACUUM FULL")
             figures.values["kb_after"] = await used_bytes(app) / requests / 1024
             figures.notes.append(f"retention pruned {pruned}")
             with tempfile.TemporaryDirectory() as out:  # the archive still exports a pruned request
