@@ -298,17 +298,32 @@ class Requests:
 
     async def revisions(self, code: str) -> list[dict]:
         """Every version with who made it and when (the name as the person is called now)."""
+        return (await self.revisions_of([code])).get(code, [])
+
+    async def revisions_of(self, codes: list[str]) -> dict[str, list[dict]]:
+        """`revisions` of several requests in one query: code -> its versions in order."""
         rows = await self.tx.all(
-            "SELECT v.version, v.content, v.created_at, p.name FROM request_versions v"
+            "SELECT r.code, v.version, v.content, v.created_at, p.name FROM request_versions v"
             " JOIN requests r ON r.id = v.request_id LEFT JOIN people p ON p.id = v.created_by"
-            " WHERE r.code = ? ORDER BY v.version",
-            (code,),
+            f" WHERE r.code IN ({', '.join('?' * len(codes)) or 'NULL'}) ORDER BY r.code, v.version",
+            codes,
         )
-        return [
-            {"version": row["version"], "content": Content.model_validate_json(row["content"]),
-             "by": row["name"] or "", "at": datetime.fromisoformat(row["created_at"])}
-            for row in rows
-        ]
+        found: dict[str, list[dict]] = {}
+        for row in rows:
+            found.setdefault(row["code"], []).append(
+                {"version": row["version"], "content": Content.model_validate_json(row["content"]),
+                 "by": row["name"] or "", "at": datetime.fromisoformat(row["created_at"])})
+        return found
+
+    async def states(self, codes: list[str]) -> dict[str, RequestState]:
+        """Several requests by code, in one query."""
+        rows = await self.tx.all(
+            "SELECT r.*, v.content FROM requests r JOIN request_versions v"
+            " ON v.request_id = r.id AND v.version = r.version"
+            f" WHERE r.code IN ({', '.join('?' * len(codes)) or 'NULL'})",
+            codes,
+        )
+        return {row["code"]: _state(row) for row in rows}
 
     async def listing(
         self, requester_id: int | None = None, status: str | None = None,
@@ -395,12 +410,20 @@ class Audit:
         )
 
     async def for_request(self, code: str) -> list[AuditEntry]:
+        return (await self.for_requests([code])).get(code, [])
+
+    async def for_requests(self, codes: list[str]) -> dict[str, list[AuditEntry]]:
+        """The audit log of several requests in one query: code -> its entries in order."""
         rows = await self.tx.all(
-            "SELECT a.*, p.name AS actor_name FROM audit_log a JOIN requests r ON r.id = a.request_id"
-            " LEFT JOIN people p ON p.id = a.actor_id WHERE r.code = ? ORDER BY a.id",
-            (code,),
+            "SELECT a.*, r.code, p.name AS actor_name FROM audit_log a JOIN requests r ON r.id = a.request_id"
+            " LEFT JOIN people p ON p.id = a.actor_id"
+            f" WHERE r.code IN ({', '.join('?' * len(codes)) or 'NULL'}) ORDER BY a.id",
+            codes,
         )
-        return [audit_entry(row) for row in rows]
+        found: dict[str, list[AuditEntry]] = {}
+        for row in rows:
+            found.setdefault(row["code"], []).append(audit_entry(row))
+        return found
 
 
 def audit_entry(row) -> AuditEntry:

@@ -187,11 +187,19 @@ class Approvals:
     # Reading ------------------------------------------------------------------------------
 
     async def queue(self, person_id: int, lang: str) -> list[Reply]:
+        """The requests waiting for this person, each as its card: their dossiers read
+        together, what a publish card reaches worked out once."""
         waiting = await self.app.requests.waiting_for(person_id)
         if not waiting:
             return [Reply(t("queue.none", lang))]
         header = Reply(t("queue.header", lang, count=len(waiting)))
-        return [header, *[await self.card(state.code, lang) for state in waiting]]
+        dossiers = await self.app.requests.dossiers([state.code for state in waiting])
+        publish = {code for code, dossier in dossiers.items()
+                   if self.flow.step(dossier.state.step_id).kind == Kind.PUBLISH}
+        reach = await self._reach([]) if publish else None
+        cards = [await self.card(dossiers[state.code], lang, reach=reach if state.code in publish else None)
+                 for state in waiting if state.code in dossiers]
+        return [header, *cards]
 
     async def status(self, person_id: int, lang: str) -> Reply:
         mine = await self.app.requests.mine(person_id)

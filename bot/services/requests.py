@@ -162,12 +162,17 @@ class RequestServices:
             state = await self._get(repos, code)
             revisions = await repos.requests.revisions(code)
             events = await repos.audit.for_request(code)
-        return Dossier(
-            state,
-            tuple(Entry(e.act, e.step_id, e.version, e.role, e.actor_name, e.at, e.note, e.data)
-                  for e in events),
-            tuple(Revision(r["version"], r["content"], r["by"], r["at"]) for r in revisions),
-        )
+        return _dossier(state, events, revisions)
+
+    async def dossiers(self, codes: list[str]) -> dict[str, Dossier]:
+        """`dossier` of several requests, still in three queries (a queue of cards)."""
+        async with self.db.reading() as tx:
+            repos = Repos(tx)
+            states = await repos.requests.states(codes)
+            revisions = await repos.requests.revisions_of(codes)
+            events = await repos.audit.for_requests(codes)
+        return {code: _dossier(state, events.get(code, []), revisions.get(code, []))
+                for code, state in states.items()}
 
     async def revisable(self, code: str, person_id: int) -> RequestState:
         """The request this person may revise now; Refused if it is not theirs (or there is no
@@ -243,6 +248,14 @@ class RequestServices:
         if notice.role not in holders:  # read once per role and outcome
             holders[notice.role] = await repos.roles.holders(notice.role)
         return holders[notice.role]
+
+
+def _dossier(state: RequestState, events: list, revisions: list[dict]) -> Dossier:
+    return Dossier(
+        state,
+        tuple(Entry(e.act, e.step_id, e.version, e.role, e.actor_name, e.at, e.note, e.data) for e in events),
+        tuple(Revision(r["version"], r["content"], r["by"], r["at"]) for r in revisions),
+    )
 
 
 def _urgency(state: RequestState) -> tuple:
