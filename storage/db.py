@@ -214,9 +214,11 @@ class Database:
             yield Tx(conn, statements)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """Commit everything done inside, or nothing if it raises. Inside a unit of work,
-        part of the unit's transaction (a savepoint if it is open already)."""
+    async def transaction(self, durable: bool = True) -> AsyncIterator[Tx]:
+        """Commit everything done inside, or nothing if it raises; durable when it returns,
+        unless told it need not be (nobody outside learns of it: a mark that a message was
+        sent, which a power cut may undo to send that message once more). Inside a unit of
+        work, part of the unit's transaction (a savepoint if it is open already)."""
         if unit := units.joined(self):
             async with unit.joined(savepoint=True) as tx:
                 yield tx
@@ -230,13 +232,14 @@ class Database:
                 raise
             await tx.conn.execute("COMMIT", ())
         self._committed(tx)
-        await self.durable()  # after the write lock is let go
+        if durable:
+            await self.durable()  # after the write lock is let go
 
     @asynccontextmanager
-    async def statement(self) -> AsyncIterator[Tx]:
+    async def statement(self, durable: bool = True) -> AsyncIterator[Tx]:
         """For exactly one writing statement, which the database makes atomic by itself: one
-        trip instead of three (no BEGIN and COMMIT). Inside a unit of work, one statement of
-        the unit's transaction."""
+        trip instead of three (no BEGIN and COMMIT); `durable` as for `transaction`. Inside a
+        unit of work, one statement of the unit's transaction."""
         if unit := units.joined(self):
             async with unit.joined(savepoint=False) as tx:
                 yield tx
@@ -244,7 +247,8 @@ class Database:
         async with self.writer(statements=1) as tx:
             yield tx
         self._committed(tx)
-        await self.durable()
+        if durable:
+            await self.durable()
 
     async def durable(self) -> None:
         """Every commit made so far survives a power cut once this returns. SQLite commits

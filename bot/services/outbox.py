@@ -51,11 +51,13 @@ class Outgoing:
                 await Repos(tx).outbox.add_many(REPLY, rows, self.clock.now())
 
     async def mark(self, row_id: int, status: str, result: dict) -> None:
-        """A notice or reply went out (with what it became), failed, or was skipped."""
-        async with self.db.statement() as tx:
+        """A notice or reply went out (with what it became), failed, or was skipped. Not
+        waited on to be durable: a power cut that undoes it sends the message once more, as a
+        crash before it would (and the next durable commit takes it along)."""
+        async with self.db.statement(durable=False) as tx:
             await Repos(tx).outbox.mark(row_id, status, result)
 
     async def sent(self, row_ids: list[int]) -> None:
-        """Several replies went out: one statement."""
-        async with self.db.statement() as tx:
+        """Several replies went out: one statement (not waited on to be durable, as `mark`)."""
+        async with self.db.statement(durable=False) as tx:
             await Repos(tx).outbox.mark_many(row_ids, "sent")
