@@ -31,6 +31,7 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -614,6 +615,21 @@ async def cached_chat(requests: int, target: Path | None, active: int = 200,
     if target is not None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(folder / "humas.db", target)
+        _before_0011(target)
         if (folder / "media").exists():
             shutil.copytree(folder / "media", target.parent / "media", dirs_exist_ok=True)
     return json.loads(meta.read_text())
+
+
+def _before_0011(database: Path) -> None:
+    """A history built on h17 before hbc's migration 0011 landed records 0012, whose first
+    version made 0011's index broadcasts_unfinished too (without IF NOT EXISTS there, 0011
+    would then fail): drop it from the copy, and 0011 makes it again as it migrates."""
+    conn = sqlite3.connect(database)
+    try:
+        done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+        if 12 in done and 11 not in done:
+            conn.execute("DROP INDEX IF EXISTS broadcasts_unfinished")
+            conn.commit()
+    finally:
+        conn.close()

@@ -1,7 +1,7 @@
 -- Issue 17: a year of data. Retention prunes what only served delivery (sent notices and
 -- replies, handled updates, fired timers, used or expired link codes: bot/services/retention.py)
--- and folds a finished broadcast's deliveries into one row; the indexes its batches and the
--- loops read by.
+-- and folds a finished broadcast's deliveries into one row. (The broadcasts' finished_at index
+-- the broadcaster reads by is migration 0011's.)
 
 -- The deliveries of a finished broadcast, folded by retention: one row per broadcast instead
 -- of one outbox row per recipient (20 subscribers made 6.6 KB of outbox rows and indexes per
@@ -18,6 +18,3 @@ CREATE TABLE broadcast_deliveries (
 );
 CREATE INDEX broadcast_deliveries_request ON broadcast_deliveries (request_id);
 
--- The broadcasts still waiting for their report (the broadcaster looks each time it goes idle;
--- it read the whole table). The same index as hbc's migration 0011, whichever runs first.
-CREATE INDEX IF NOT EXISTS broadcasts_unfinished ON broadcasts (finished_at);
