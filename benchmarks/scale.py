@@ -166,7 +166,7 @@ async def measure(database: Path | str, size: int, engine: str, args, media: Pat
                 await timed(lambda: archive.export(code, Path(out)), args.slow_repeat))
         requests = size + ACTIVE
         figures.values["kb_before"] = await used_bytes(app) / requests / 1024
-        if importlib.util.find_spec("bot.services.retention") is not None:
+        if args.retention and importlib.util.find_spec("bot.services.retention") is not None:
             from bot.services.retention import Retention
 
             # as the running bot has it a month after the last publication (a week after its
@@ -320,6 +320,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=20, help="runs of each fast figure (and presses)")
     parser.add_argument("--slow-repeat", type=int, default=3, help="runs of reports and exports")
     parser.add_argument("--build-only", action="store_true", help="build (or find) the cached histories")
+    parser.add_argument("--no-retention", dest="retention", action="store_false",
+                        help="skip the retention pass (111 s at 10,000; it grows with the history)")
     parser.add_argument("--postgres", metavar="URL",
                         help="also on PostgreSQL: a server URL whose user may CREATE DATABASE")
     args = parser.parse_args()
