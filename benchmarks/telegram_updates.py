@@ -17,16 +17,19 @@ and the simulated people. Variants:
   answers), broadcaster and deadline loops), the default flow, with only the
   database moved to a fresh temp dir.
   Two coordinators hold the koordinator role, so every submission also sends them cards,
-  as in production. This is the headline.
-* ``bot-nolimit``: the same with ``build(app, rate_limit=False)`` (patched in the child).
+  as in production. Its throughput is the budget's (about 30 messages a second, replies and
+  cards together), not its code's: printed, not judged.
+* ``bot-nolimit``: the same with ``build(app, rate_limit=False)`` (patched in the child): no
+  rate limiter, as the echo bots have none. This is the headline: what humas-bot's own code
+  costs per update.
 * ``echo``: a bare PTB Application (same base URLs, ``concurrent_updates(256)``, the same
   degree as humas-bot's inbox worker) whose handlers send one message per message or button
   tap (and answer the tap).
 * ``echo-aiohttp``: the echo bot on humas-bot's own HTTP transport
   (``bot.handlers.telegram.transport.AiohttpRequest``) instead of PTB's default httpx. The
-  bot runs on it in production, so bot / echo-aiohttp is what humas-bot's own code costs over
-  the same framework and transport: the headline comparison (issue 17); bot / echo, against
-  stock PTB, is printed for reference.
+  bot runs on it in production, so bot-nolimit / echo-aiohttp is what humas-bot's own code
+  costs over the same framework and transport: the headline comparison (issue 17); against
+  stock PTB (echo), printed for reference.
 * ``echo-limited``: the echo bot with the same ``AIORateLimiter(max_retries=3)``.
 
 Every client sends the same 12 updates: /start, /ajukan, title, organisation, a poster photo
@@ -55,9 +58,12 @@ Bot API call. ``--repeat N`` interleaves N runs of every variant and judges on m
 machine may be shared). ``--py-spy FILE`` (``.venv/bin/pip install py-spy``) or ``--cprofile
 FILE`` profile one variant's bot over the timed window only.
 
-Targets (issue 17): humas-bot at least 0.5x the updates/s of the echo bot on the same
-transport (``echo-aiohttp``, the headline comparison: what humas-bot's own code costs over the
-same framework and transport), and p99 under 100 ms, with 200 clients at once; medians of three
+Targets (issue 17): humas-bot (``bot-nolimit``) at least 0.5x the updates/s of the echo bot
+on the same transport (``echo-aiohttp``, the headline comparison: what humas-bot's own code
+costs over the same framework and transport), and p99 under 100 ms, with 200 clients at once.
+The production ``bot`` sends within the token's budget (one 30 msg/s for replies, notices and
+push-info), which ~40 updates/s from 200 people at ~5 s think time exceed: its figures show
+the budget, and are printed beside the headline, not judged. Medians of three
 runs (``--repeat``, default 3). Throughput is judged with no think time, where it is capacity
 (with a think time it is only what the clients offer). p99 is judged at ~5 s: with no think
 time, 200 clients always waiting make mean latency = 200 / throughput (Little's law), so
@@ -107,7 +113,7 @@ VARIANTS = {
     "echo-limited": "bare PTB echo + AIORateLimiter",
     "echo-aiohttp": "bare PTB echo on aiohttp",
 }
-HEADLINE, BASELINE = "bot", "echo-aiohttp"
+HEADLINE, BASELINE = "bot-nolimit", "echo-aiohttp"
 BARE = "echo"  # stock PTB on httpx: what the transport alone is worth, for reference
 DEFAULT_LOADS = (0.0, 5.0)  # think time (s): capacity, then a person's pace
 STEPS = ("/start", "/ajukan", "title", "organisation", "photo", "Lanjut", "caption", "contact",
@@ -778,7 +784,7 @@ def main() -> int:
                         help="run every variant this many times, interleaved; medians reported")
     parser.add_argument("--step-timeout", type=float, default=60.0,
                         help="seconds a client waits for one reply before it gives up")
-    parser.add_argument("--variants", default="echo-aiohttp,bot,echo",
+    parser.add_argument("--variants", default="echo-aiohttp,bot-nolimit,bot,echo",
                         help=f"comma-separated, of {', '.join(VARIANTS)}")
     parser.add_argument("--cprofile", type=Path, metavar="FILE",
                         help="cProfile the bot's main thread over the timed window")
