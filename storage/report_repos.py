@@ -44,28 +44,32 @@ class ReportRepo:
                 for row in rows}
 
     async def events(self, flow: str, low: datetime, high: datetime) -> dict[int, list[AuditEntry]]:
-        """Request id -> its audit events in order, for the same requests; the actors' names
-        read once each (a handful of people act on thousands of requests)."""
+        """Request id -> its audit events in order, for the same requests."""
         rows = await self.tx.all(
-            "SELECT a.id, a.request_id, a.act, a.step_id, a.version, a.actor_id, a.role, a.channel, a.note,"
-            f" a.data, a.at FROM requests r JOIN audit_log a ON a.request_id = r.id WHERE {_PERIOD}",
+            "SELECT a.request_id, a.act, a.step_id, a.version, a.actor_id, a.role, a.channel, a.note, a.data,"
+            f" a.at FROM requests r JOIN audit_log a ON a.request_id = r.id WHERE {_PERIOD}"
+            " ORDER BY a.request_id, a.id",
             self._params(flow, low, high),
         )
-        actors = sorted({row["actor_id"] for row in rows if row["actor_id"] is not None})
-        names = {}
-        for start in range(0, len(actors), 500):
-            chunk = actors[start:start + 500]
+        names = await self._names({row["actor_id"] for row in rows if row["actor_id"] is not None})
+        events: dict[int, list[AuditEntry]] = defaultdict(list)
+        for row in rows:
+            actor, data = row["actor_id"], row["data"]
+            events[row["request_id"]].append(AuditEntry(
+                row["act"], row["step_id"], row["version"], actor, names.get(actor, ""), row["role"],
+                row["channel"], row["note"], json.loads(data) if data != "{}" else {},
+                datetime.fromisoformat(row["at"])))
+        return events
+
+    async def _names(self, actors: set[int]) -> dict[int, str]:
+        """The actors' names, read once each (a handful of people act on thousands of requests)."""
+        ordered, names = sorted(actors), {}
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start:start + 500]
             found = await self.tx.all(
                 f"SELECT id, name FROM people WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
             names |= {row["id"]: row["name"] for row in found}
-        events: dict[int, list[tuple[int, AuditEntry]]] = defaultdict(list)
-        for row in rows:
-            events[row["request_id"]].append((row["id"], AuditEntry(
-                row["act"], row["step_id"], row["version"], row["actor_id"], names.get(row["actor_id"], ""),
-                row["role"], row["channel"], row["note"], json.loads(row["data"]),
-                datetime.fromisoformat(row["at"]))))
-        return {rid: [entry for _, entry in sorted(found, key=lambda pair: pair[0])]
-                for rid, found in events.items()}
+        return names
 
     async def deliveries(self, flow: str, low: datetime, high: datetime) -> dict[int, list[dict]]:
         """Request id -> its push-info deliveries counted by platform and status, {"platform",

@@ -96,8 +96,9 @@ class Judging:
 
 
 def sop_record(flow: Flow, calendar: Calendar, events: Sequence[Logged],
-               judging: Judging | None = None) -> list[StepRecord]:
-    """Every act on the request, in order, timed and judged as the module says."""
+               judging: Judging | None = None, timed_only: bool = False) -> list[StepRecord]:
+    """Every act on the request, in order, timed and judged as the module says; with
+    `timed_only`, the timed acts alone (what monev counts: a year's report skips the rest)."""
     judging = judging or Judging.of(flow)
     numbers = judging.numbers
     records: list[StepRecord] = []
@@ -107,11 +108,13 @@ def sop_record(flow: Flow, calendar: Calendar, events: Sequence[Logged],
             continue
         step = judging.steps[event.step_id]
         if event.role == SYSTEM:
-            records.append(_system(numbers[step.id], step, event))
+            if not timed_only:
+                records.append(_system(numbers[step.id], step, event))
             continue
-        role = judging.role(flow, event.role)
         timed = event.act != Act.SUBMIT and event.act in judging.acts[step.id]
-        records.append(_judged(numbers[step.id], step, role, event, started or event.at, calendar, timed))
+        if timed or not timed_only:
+            role = judging.role(flow, event.role)
+            records.append(_judged(numbers[step.id], step, role, event, started or event.at, calendar, timed))
         started = event.at
     return records
 

@@ -279,7 +279,7 @@ async def load_facts(repo: ReportRepo, flow: str, low: datetime, high: datetime)
 def build_report(flow: Flow, start: date, end: date, facts: Sequence[RequestFacts],
                  calendar: Calendar, actions: Sequence[ActionStatus] = ()) -> Report:
     judging = Judging.of(flow)
-    timed = [r for f in facts for r in sop_record(flow, calendar, f.events, judging) if r.timed]
+    timed = [r for f in facts for r in sop_record(flow, calendar, f.events, judging, timed_only=True)]
     status = Counter(f.state.status for f in facts)
     return Report(
         office=flow.office, title=flow.title, start=start, end=end, received=len(facts),
