@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.domain.flow import Flow
 from bot.domain.worktime import flow_calendar, read_holidays
 from bot.flows.loader import load_flow
+from bot.lease import Lease, new_worker_id
 from bot.services.drafts import Drafts
 from bot.services.inbox import InboxService
 from bot.services.outbox import Outgoing
@@ -36,6 +37,14 @@ class App:
     monthly: MonthlyReports
     inbox: InboxService  # platform updates in, once each
     outgoing: Outgoing  # answers out, after the update's transaction commits
+    worker_id: str = field(default_factory=new_worker_id)  # this process, among several on PostgreSQL
+
+    @property
+    def lease(self) -> Lease:
+        """This worker's claims on the rows it sends (bot/lease.py)."""
+        if getattr(self, "_lease", None) is None:
+            self._lease = Lease(self.db, self.worker_id)
+        return self._lease
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> App:

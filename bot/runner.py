@@ -4,6 +4,8 @@ Telegram and LINE run in one process around one core: one inbox worker that hand
 platform's updates (each stored before it is confirmed), one Notifier with a sender per
 platform (a person's notices go where they prefer, or where a step must happen), one
 deadline loop, each platform's push-info broadcaster, and retention (old delivery rows pruned).
+On PostgreSQL several such processes (workers) may share one database: what each sends is
+claimed (bot/lease.py).
 
 Stopping: the receivers first (nothing new comes in), then the updates in hand get up to
 STOP_SECONDS to finish (the rest roll back and are handled after the next start), then the
@@ -120,7 +122,9 @@ async def started(app: App, *, telegram: bool = True, line: bool = True) -> Asyn
         deadlines = Deadlines(app.db, app.flow, app.clock,
                               monthly=Reports(app).monthly, poll=settings.timer_poll_seconds,
                               calendar=app.requests.calendar)
-        loops = [platforms.inbox, platforms.notifier, *platforms.broadcasters, deadlines, Retention.of(app)]
+        app.db.listen()  # several workers: another's commits wake this one's senders too
+        loops = [platforms.inbox, platforms.notifier, *platforms.broadcasters, deadlines, Retention.of(app),
+                 app.lease]
         tasks = [asyncio.create_task(loop.run(), name=type(loop).__name__) for loop in loops]
         try:
             if platforms.telegram is not None:

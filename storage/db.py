@@ -11,6 +11,8 @@ for both (storage/dialect.py says how it is translated) and read rows by column 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import secrets
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from storage import unit as units
-from storage.dialect import Dialect
+from storage.dialect import QUEUE_CHANNEL, Dialect
 from storage.errors import ConstraintError, DatabaseError, ReadOnlyError
 from storage.targets import is_postgres_url
 
@@ -107,6 +109,8 @@ class Database:
         self._commits = 0  # commits made so far...
         self._synced = 0  # ...and how many of them are durable
         self._syncing: asyncio.Future | None = None
+        self.origin = secrets.token_hex(6)  # this process's name in its notifications
+        self._listening: asyncio.Task | None = None
 
     @property
     def dialect(self) -> Dialect:
@@ -132,7 +136,26 @@ class Database:
         await self.engine.connect()
 
     async def close(self) -> None:
+        if self._listening is not None:
+            self._listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._listening
+            self._listening = None
         await self.engine.close()
+
+    def listen(self) -> None:
+        """Across processes (PostgreSQL): a commit by another worker that queued messages wakes
+        this process's `watch_queue` listeners too, through LISTEN/NOTIFY on a connection of its
+        own (made again if it drops; every listener is woken then, as a notification may have
+        been missed). Call once in a running loop; on SQLite (one process) nothing to do."""
+        if self.dialect.shared and self._listening is None:
+            self._listening = asyncio.ensure_future(
+                self.engine.listen(QUEUE_CHANNEL, self._heard, lambda: self._wake(None)))
+
+    def _heard(self, payload: str) -> None:
+        origin, _, kinds = payload.partition(" ")
+        if origin != self.origin:  # this process's own commits woke its listeners already
+            self._wake(None if kinds in ("", "*") else set(kinds.split(",")))
 
     async def applied_migrations(self) -> set[int]:
         """The migration numbers this database records as applied (none for a new one)."""
@@ -230,6 +253,8 @@ class Database:
             except BaseException:
                 await tx.conn.execute("ROLLBACK", ())
                 raise
+            if notice := self.notice(tx):
+                await tx.conn.execute(notice, ())
             await tx.conn.execute("COMMIT", ())
         self._committed(tx)
         if durable:
@@ -246,6 +271,8 @@ class Database:
             return
         async with self.writer(statements=1) as tx:
             yield tx
+            if notice := self.notice(tx):  # its statement has committed; now the others hear of it
+                await tx.conn.execute(notice, ())
         self._committed(tx)
         if durable:
             await self.durable()
@@ -280,10 +307,18 @@ class Database:
                 hand(rows)
             handed |= kinds
         if tx.queued:
-            waiting = tx.kinds - handed
-            for listener, kinds in self._on_queued:
-                if kinds is None or not tx.kinds or waiting & kinds:
-                    listener()
+            self._wake(tx.kinds - handed if tx.kinds else None)
+
+    def _wake(self, queued: set[str] | None) -> None:
+        """The listeners of `queued` kinds (every one if None)."""
+        for listener, kinds in self._on_queued:
+            if kinds is None or queued is None or queued & kinds:
+                listener()
+
+    def notice(self, tx: Tx) -> str | None:
+        """The statement that tells other processes what `tx` queued, run before it commits;
+        None if it queued nothing (or there are no other processes)."""
+        return self.dialect.notify(self.origin, tx.kinds) if tx.queued else None
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:

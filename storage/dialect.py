@@ -47,6 +47,7 @@ _PG_TYPES = (
     (re.compile(r"\bBLOB\b"), "BYTEA"),
     (re.compile(r"\bTEXT\b"), 'TEXT COLLATE "C"'),
 )
+QUEUE_CHANNEL = "humas_queue"  # LISTEN/NOTIFY: a commit queued messages (payload: their kinds)
 _INSERT = re.compile(r"\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 
@@ -69,6 +70,16 @@ class Dialect:
 
     name = "sqlite"
     begin = "BEGIN IMMEDIATE"  # the write lock now, not at the first write (no deadlock between two)
+    # Several workers share the database (claims, a shared budget, wake-ups across processes):
+    # PostgreSQL only; a SQLite file has one process, which claims nothing.
+    shared = False
+    skip_locked = ""  # a claim's subquery: rows another worker is claiming right now are skipped
+
+    def notify(self, origin: str, kinds: set[str]) -> str | None:
+        """A statement, run in a transaction that queued messages of `kinds`, that tells the
+        other processes once it commits (`origin` names the process, which knows already);
+        None where there are none."""
+        return None
 
     def query(self, sql: str) -> str:
         return sql
@@ -128,6 +139,14 @@ class Dialect:
 class PostgresDialect(Dialect):
     name = "postgresql"
     begin = "BEGIN"
+    shared = True
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+
+    def notify(self, origin: str, kinds: set[str]) -> str | None:
+        # delivered at COMMIT, and not at all on a rollback; origin and kinds are the code's
+        # own words (letters, digits, ':'), never a user's
+        payload = f"{origin} {','.join(sorted(kinds)) or '*'}"
+        return f"SELECT pg_notify('{QUEUE_CHANNEL}', '{payload}')"
 
     def query(self, sql: str) -> str:
         return _numbered(sql)

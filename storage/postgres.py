@@ -10,7 +10,9 @@ provide them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any
 
@@ -22,6 +24,9 @@ from storage.targets import redacted
 
 READERS = 4  # read-only connections: enough for the concurrent reads of one process
 CONNECT_SECONDS = 10.0
+LISTEN_CHECK = 5.0  # seconds between checks that the listening connection still works
+LISTEN_RETRY = 1.0  # seconds before listening again after the connection dropped
+log = logging.getLogger(__name__)
 
 
 class PostgresConnection:
@@ -124,6 +129,25 @@ class PostgresEngine:
                 await pool.close()
         self._writers = self._readers = None
 
+    async def listen(self, channel: str, heard: Callable[[str], None], lost: Callable[[], None]) -> None:
+        """LISTEN on `channel` on a connection of its own, calling `heard(payload)` for each
+        notification, until cancelled. A dropped connection is made again; `lost()` is called
+        each time listening (re)starts, as a notification may have been missed meanwhile."""
+        while True:
+            try:
+                conn = await asyncpg.connect(self.url, timeout=CONNECT_SECONDS)
+            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("listening for other workers' messages: %s", _one_line(exc))
+                await asyncio.sleep(LISTEN_RETRY)
+                continue
+            try:
+                await _listen_on(conn, channel, heard, lost)
+            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("listening connection lost: %s", _one_line(exc))
+            finally:
+                conn.terminate()
+            await asyncio.sleep(LISTEN_RETRY)
+
     @asynccontextmanager
     async def writer(self) -> AsyncIterator[PostgresConnection]:
         if self._writers is None:
@@ -165,6 +189,22 @@ class PostgresEngine:
                 table,
             )
         return self._identity[table]
+
+
+async def _listen_on(conn: asyncpg.Connection, channel: str, heard: Callable[[str], None],
+                     lost: Callable[[], None]) -> None:
+    """Listen until the connection fails: a dead socket shows only when used, so it is asked
+    something every LISTEN_CHECK seconds."""
+    dropped = asyncio.Event()
+    conn.add_termination_listener(lambda _conn: dropped.set())
+    await conn.add_listener(channel, lambda _conn, _pid, _channel, payload: heard(payload))
+    lost()
+    while not dropped.is_set():
+        with suppress(TimeoutError):
+            async with asyncio.timeout(LISTEN_CHECK):
+                await dropped.wait()
+        if not dropped.is_set():
+            await conn.fetchval("SELECT 1", timeout=LISTEN_CHECK)
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:

@@ -158,18 +158,20 @@ class Broadcasts:
         return tallied(dict(row)) if row else {}
 
     async def move(self, broadcast_id: int, row_ids: list[int], status: str, result: dict,
-                   only_if: str) -> list[int]:
+                   only_if: str, owner: str | None = None) -> list[int]:
         """Deliveries of one broadcast from status `only_if` to `status` with `result`, and the
-        broadcast's counters with them; rows no longer in `only_if` are left alone. The ids that
-        moved. Two statements inside a transaction, except between pending and sending (both
-        unfinished): one statement, which `Database.statement()` can run alone."""
+        broadcast's counters with them; rows no longer in `only_if` (or, with `owner`, no longer
+        claimed by that worker) are left alone. The ids that moved. Two statements inside a
+        transaction, except between pending and sending (both unfinished): one statement, which
+        `Database.statement()` can run alone."""
         if not row_ids:
             return []
         marks = ", ".join("?" * len(row_ids))
+        mine = " AND claimed_by = ?" if owner else ""
         moved = await self.tx.all(
             f"UPDATE outbox SET status = ?, result = ?, attempts = attempts + 1, updated_at = ?"
-            f" WHERE id IN ({marks}) AND status = ? RETURNING id",
-            (status, json.dumps(result), utcnow_text(), *row_ids, only_if),
+            f" WHERE id IN ({marks}) AND status = ?{mine} RETURNING id",
+            (status, json.dumps(result), utcnow_text(), *row_ids, only_if, *((owner,) if owner else ())),
         )
         await self._count(broadcast_id, only_if, status, len(moved))
         return sorted(row["id"] for row in moved)
@@ -234,14 +236,17 @@ class Broadcasts:
         )
         return [dict(row) | {"result": json.loads(row["result"])} for row in rows]
 
-    async def abandon_in_flight(self, prefix: str = "telegram:") -> int:
+    async def abandon_in_flight(self, prefix: str = "telegram:", expired: str | None = None) -> int:
         """After a crash: a Telegram delivery that was being sent may or may not have arrived.
         It is reported as unknown, never sent again. Only rows of `prefix`'s platform: LINE's
-        in-flight rows carry a retry key and are resent with it (bot/broadcast/line.py)."""
+        in-flight rows carry a retry key and are resent with it (bot/broadcast/line.py). With
+        `expired` (several workers), only rows whose claim ended before then: a dead worker's,
+        never those a live worker is sending."""
+        dead = " AND (claimed_by IS NULL OR claimed_until < ?)" if expired else ""
         rows = await self.tx.all(
             "SELECT id, payload, result FROM outbox WHERE status = 'sending' AND kind = 'broadcast'"
-            " AND substr(recipient, 1, ?) = ? ORDER BY id",
-            (len(prefix), prefix),
+            f" AND substr(recipient, 1, ?) = ?{dead} ORDER BY id",
+            (len(prefix), prefix, *((expired,) if expired else ())),
         )
         results: dict[int, dict[int, dict]] = {}
         for row in rows:

@@ -48,11 +48,11 @@ class Timers:
         return datetime.fromisoformat(value) if value else None
 
     async def fire(self, timer_id: int, outcome: str) -> bool:
-        """Mark fired; False if it already was (another pass got there first)."""
-        fired = await self.tx.scalar("SELECT fired_at FROM timers WHERE id = ?", (timer_id,))
-        if fired is not None:
-            return False
-        await self.tx.execute(
-            "UPDATE timers SET fired_at = ?, outcome = ? WHERE id = ?", (utcnow_text(), outcome, timer_id)
+        """Mark fired; False if it already was (another pass, or another worker, got there
+        first). One compare-and-set: on PostgreSQL a second worker's UPDATE waits for the
+        first's transaction and then finds `fired_at` set (a read before the write would not)."""
+        rows = await self.tx.all(
+            "UPDATE timers SET fired_at = ?, outcome = ? WHERE id = ? AND fired_at IS NULL RETURNING id",
+            (utcnow_text(), outcome, timer_id),
         )
-        return True
+        return bool(rows)

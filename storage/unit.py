@@ -114,6 +114,8 @@ class Unit:
         tx, writer = self.tx, self._writer
         self.tx = self._writer = None
         try:
+            if sql == "COMMIT" and (notice := self.db.notice(tx)):
+                await asyncio.shield(tx.conn.execute(notice, ()))
             await asyncio.shield(tx.conn.execute(sql, ()))
         finally:
             await writer.aclose()

@@ -49,6 +49,8 @@ class ProgressReporter:
         if busy.locked() and not force:
             return  # being shown now; the next update shows the newer counts
         async with busy:
+            if not await self.app.lease.broadcast(broadcast_id):
+                return  # another worker shows this one's progress (and sends its report)
             async with self.app.db.reading() as tx:
                 broadcast = await Repos(tx).broadcasts.get(broadcast_id)
             if broadcast is None or broadcast["finished_at"]:

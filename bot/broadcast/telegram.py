@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -35,6 +36,8 @@ from bot.domain.request import Content, MediaRef
 from bot.services.publishing import posted
 from bot.textsplit import split_text, utf16_len
 from bot.waiting import rest
+from storage.db import utc_text
+from storage.lease_repos import Leases
 from storage.repositories import Repos
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ TRIES = 5  # tries of one delivery that fail transiently before it is failed
 BACKOFF = 1.0  # seconds before the second try, doubling after (1, 2, 4, 8)
 PART_RETRIES = 3  # 429s waited out for a later part of one recipient's messages
 STOP_GRACE = 1.5  # seconds the sends in flight get to finish when the bot stops
+TAKEOVER_EVERY = 2.0  # seconds between looks for a dead worker's rows in flight (several workers)
 CLAIM_LEAD = 0.05  # seconds before the budget has room that a row is claimed (a database write)
 Part = tuple[str, list[MediaRef], str | None]  # kind (photo, video, album, text), media, caption
 
@@ -109,6 +113,7 @@ class TelegramBroadcaster:
         self._parked: set[asyncio.TimerHandle] = set()
         self._changed = asyncio.Event()  # for drain(): the queue ran low, or nothing is in hand
         self._stopping = False
+        self._next_takeover = 0.0  # when to look for a dead worker's rows in flight next
 
     @property
     def pacer(self) -> Budget:
@@ -119,15 +124,28 @@ class TelegramBroadcaster:
         self._wake.set()
 
     async def recover(self) -> int:
-        """Call once at start: in-flight rows of a crashed run become 'unknown'."""
+        """In-flight rows of a crashed run become 'unknown': at start, of this process's last
+        run; with several workers (PostgreSQL), every few seconds, of the workers whose claims
+        ended (dead ones), never a live worker's."""
+        lease = self.app.lease
         async with self.app.db.transaction() as tx:
-            return await Repos(tx).broadcasts.abandon_in_flight()
+            return await Repos(tx).broadcasts.abandon_in_flight(
+                expired=lease.expired() if lease.shared else None)
+
+    async def _take_over(self) -> None:
+        """Several workers: a dead worker's rows in flight become unknown once its claims end
+        (its pending rows are simply claimed again by `_fill`)."""
+        now = time.monotonic()
+        if self.app.lease.shared and now >= self._next_takeover:
+            self._next_takeover = now + TAKEOVER_EVERY
+            await self.recover()
 
     async def run(self) -> None:
         await self.recover()
         try:
             while True:
                 try:
+                    await self._take_over()
                     await self._fill()
                     if not self._in_hand:
                         await self.progress.finish_done()
@@ -154,15 +172,25 @@ class TelegramBroadcaster:
         """Take due rows not in hand yet into the queue, when it runs low; the number taken."""
         if len(self._queue) >= LOW or self._stopping:
             return 0
-        async with self.app.db.reading() as tx:
-            rows = await Repos(tx).outbox.due(self.app.clock.now(), ("broadcast",),
-                                              limit + len(self._in_hand), prefix="telegram:")
+        rows = await self._due(limit + len(self._in_hand))
         fresh = [Delivery.of(row) for row in rows if row["id"] not in self._in_hand][:limit]
         for delivery in fresh:
             self._in_hand.add(delivery.row_id)
             self._queue.append(delivery)
         self._spawn()
         return len(fresh)
+
+    async def _due(self, limit: int) -> list[dict]:
+        """Due rows (those in hand among them): read, or, with several workers, claimed (rows
+        another live worker holds are not)."""
+        lease = self.app.lease
+        if not lease.shared:
+            async with self.app.db.reading() as tx:
+                return await Repos(tx).outbox.due(self.app.clock.now(), ("broadcast",), limit,
+                                                  prefix="telegram:")
+        async with self.app.db.statement() as tx:
+            return await Leases(tx, self.app.db.dialect).deliveries(
+                lease.worker, lease.until(), utc_text(self.app.clock.now()), "telegram:", limit)
 
     def _spawn(self) -> None:
         while len(self._workers) < min(self.in_flight, len(self._queue)) and not self._stopping:
@@ -399,9 +427,11 @@ class TelegramBroadcaster:
             await asyncio.sleep(max(0.0, wait - CLAIM_LEAD))  # the claim's write overlaps the rest
             if self._stopping:
                 return None
+            lease = self.app.lease  # with several workers: only while the row is still this one's
             async with self.app.db.statement() as tx:  # one statement: both unfinished, no count moves
                 moved = await Repos(tx).broadcasts.move(delivery.broadcast_id, [delivery.row_id], "sending",
-                                                        delivery.state(), only_if="pending")
+                                                        delivery.state(), only_if="pending",
+                                                        owner=lease.worker if lease.shared else None)
             if not moved:
                 return None
             return await self.budget.take(delivery.chat_id, delivery.is_group, count)

@@ -23,6 +23,8 @@ from bot.app import App
 from bot.chat.approvals import Approvals, Decided
 from bot.chat.replies import Reply, from_payload
 from bot.waiting import rest
+from storage.db import utc_text
+from storage.lease_repos import Leases
 from storage.repositories import Repos
 
 log = logging.getLogger(__name__)
@@ -106,16 +108,12 @@ class Notifier:
         """Hand the due rows not yet in hand to their person's sender; the number handed."""
         # a row done while the read below is in flight may still read as pending: remember it
         self._recent = set()
-        async with self.app.db.reading() as tx:
-            # past the rows in hand: a backlog being sent must not hide what was queued after it
-            rows = await Repos(tx).outbox.due(self.app.clock.now(), KINDS,
-                                              limit=FETCH + len(self._taken), besides=self._taken)
-        return self.take(rows)
+        return self.take(await self._due())
 
     def take(self, rows: list[dict]) -> int:
         """Queue rows for their person's worker, unless in hand or just done: those `dispatch`
-        read, and those a commit hands over as it happens (Database.watch_rows), which need not
-        be read back. The number taken."""
+        read (or claimed), and those a commit hands over as it happens (Database.watch_rows),
+        which need not be read back. The number taken."""
         now = self.app.clock.now()
         fresh = [row for row in rows if row["id"] not in self._taken and row["id"] not in self._recent
                  and datetime.fromisoformat(row["due_at"]) <= now]
@@ -126,6 +124,22 @@ class Notifier:
             if key not in self._workers:
                 self._workers[key] = asyncio.create_task(self._work(key), name=f"notify {key}")
         return len(fresh)
+
+    async def _due(self) -> list[dict]:
+        """The due rows past those in hand: read, or, with several workers (PostgreSQL), claimed
+        by chat: a chat another live worker is sending to stays its, so one person's messages
+        keep their order whichever worker sends them."""
+        # past the rows in hand: a backlog being sent must not hide what was queued after it
+        limit = FETCH + len(self._taken)
+        lease = self.app.lease
+        if not lease.shared:
+            async with self.app.db.reading() as tx:
+                return await Repos(tx).outbox.due(self.app.clock.now(), KINDS, limit=limit,
+                                                  besides=self._taken)
+        async with self.app.db.transaction() as tx:
+            rows = await Leases(tx, self.app.db.dialect).notices(
+                lease.worker, lease.until(), utc_text(self.app.clock.now()), KINDS, limit)
+        return [row for row in rows if row["id"] not in self._taken]
 
     async def _work(self, key: str) -> None:
         queue = self._queues[key]

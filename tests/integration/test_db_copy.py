@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.domain.engine import Act
 from bot.domain.request import Status
 from bot.services.media_links import media_key
+from storage.copy import SKIPPED
 from storage.db import Database, engine_for
 from storage.inbox_repos import Incoming
 from storage.repositories import Repos
@@ -105,7 +106,7 @@ async def table_rows(target: str) -> dict[str, list[tuple]]:
         async with db.reading() as tx:
             found = {}
             for table in await db.dialect.tables(tx):
-                if table == "schema_migrations":
+                if table in SKIPPED:
                     continue
                 columns = await db.dialect.columns(tx, table)
                 names = ", ".join(c.name for c in columns)
