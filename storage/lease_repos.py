@@ -29,20 +29,23 @@ class Leases:
         self.tx = tx
         self.dialect = dialect
 
-    async def deliveries(self, worker: str, until: str, now: str, prefix: str, limit: int) -> list[dict]:
+    async def deliveries(self, worker: str, until: str, now: str, due: str, prefix: str, limit: int,
+                         status: str = "pending") -> list[dict]:
         """Claim due broadcast rows of one platform (`prefix`, e.g. "telegram:"), oldest first,
-        that nobody alive holds, with those `worker` holds already: the rows now in its hands."""
+        that nobody alive holds, with those `worker` holds already: the rows now in its hands.
+        `now` (the wall clock) says which claims have ended, `due` (the app's clock) which rows are due.
+        `status` "sending": LINE's rows in flight, which a dead worker's successor resumes."""
         skip = self.dialect.skip_locked
         rows = await self.tx.all(
             "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN ("
-            " SELECT id FROM outbox WHERE status = 'pending' AND kind = 'broadcast' AND due_at <= ?"
+            " SELECT id FROM outbox WHERE status = ? AND kind = 'broadcast' AND due_at <= ?"
             " AND substr(recipient, 1, ?) = ? AND (claimed_by IS NULL OR claimed_until < ? OR claimed_by = ?)"
             f" ORDER BY due_at, id LIMIT ?{skip}) RETURNING *",
-            (worker, until, now, len(prefix), prefix, now, worker, limit),
+            (worker, until, status, due, len(prefix), prefix, now, worker, limit),
         )
         return _in_order(rows)
 
-    async def notices(self, worker: str, until: str, now: str, kinds: tuple[str, ...],
+    async def notices(self, worker: str, until: str, now: str, due: str, kinds: tuple[str, ...],
                       limit: int) -> list[dict]:
         """Claim due rows of `kinds` (notices, replies) whose chat has no row in another live
         worker's hands; `worker`'s own among them. Inside a transaction: the lock is held to
@@ -57,7 +60,7 @@ class Leases:
             " AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.recipient = o.recipient"
             f" AND h.{OPEN} AND h.claimed_by <> ? AND h.claimed_until >= ?)"
             " ORDER BY o.due_at, o.id LIMIT ?) RETURNING *",
-            (worker, until, *kinds, now, worker, now, limit),
+            (worker, until, *kinds, due, worker, now, limit),
         )
         return _in_order(rows)
 

@@ -43,6 +43,8 @@ from bot.services.media_links import media_key
 from bot.services.publishing import posted
 from bot.textsplit import split_text
 from bot.waiting import rest
+from storage.db import utc_text
+from storage.lease_repos import Leases
 from storage.repositories import Repos
 
 log = logging.getLogger(__name__)
@@ -122,11 +124,9 @@ class LineBroadcaster:
         """One pass: batches left in flight whose time has come, then due pending rows (up to
         `limit`). The number of rows whose batch got an answer or was tried."""
         now = self.app.clock.now()
+        in_flight, pending = await self._rows(now, limit)
         async with self.app.db.reading() as tx:
-            repos = Repos(tx)
-            in_flight = await repos.outbox.in_flight("broadcast", PREFIX)
-            pending = await repos.outbox.due(now, ("broadcast",), limit, prefix=PREFIX)
-            following = {s["chat_id"] for s in await repos.subscribers.reachable("line")}
+            following = {s["chat_id"] for s in await Repos(tx).subscribers.reachable("line")}
         done = 0
         for batch in _resumable(in_flight, now):
             done += await self._attempt(batch)
@@ -134,6 +134,23 @@ class LineBroadcaster:
             if await self._key(batch):
                 done += await self._attempt(batch)
         return done
+
+    async def _rows(self, now: datetime, limit: int) -> tuple[list[dict], list[dict]]:
+        """(rows in flight, due pending rows): read, or, with several workers (PostgreSQL),
+        claimed: a live worker's batch in flight is its own to resume, a dead one's is taken
+        over (sent again with its key, which LINE drops if it had the first)."""
+        lease = self.app.lease
+        if not lease.shared:
+            async with self.app.db.reading() as tx:
+                repos = Repos(tx)
+                return (await repos.outbox.in_flight("broadcast", PREFIX),
+                        await repos.outbox.due(now, ("broadcast",), limit, prefix=PREFIX))
+        async with self.app.db.transaction() as tx:
+            leases, until, at = Leases(tx, self.app.db.dialect), lease.until(), lease.now()
+            due = utc_text(now)
+            in_flight = await leases.deliveries(lease.worker, until, at, due, PREFIX, limit, status="sending")
+            pending = await leases.deliveries(lease.worker, until, at, due, PREFIX, limit)
+        return in_flight, pending
 
     # --- batches -------------------------------------------------------------------------
 
@@ -178,8 +195,10 @@ class LineBroadcaster:
         batch.name = f"{batch.broadcast_id}:{batch.rows[0]}"
         batch.keyed_at = self.app.clock.now()
         async with self.app.db.transaction() as tx:
+            lease = self.app.lease
             claimed = await Repos(tx).broadcasts.move(batch.broadcast_id, batch.rows, "sending",
-                                                      batch.result(), only_if="pending")
+                                                      batch.result(), only_if="pending",
+                                                      owner=lease.worker if lease.shared else None)
         if len(claimed) != len(batch.rows):
             keep = set(claimed)
             if batch.to:

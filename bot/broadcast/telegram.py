@@ -190,7 +190,7 @@ class TelegramBroadcaster:
                                                   prefix="telegram:")
         async with self.app.db.statement() as tx:
             return await Leases(tx, self.app.db.dialect).deliveries(
-                lease.worker, lease.until(), utc_text(self.app.clock.now()), "telegram:", limit)
+                lease.worker, lease.until(), lease.now(), utc_text(self.app.clock.now()), "telegram:", limit)
 
     def _spawn(self) -> None:
         while len(self._workers) < min(self.in_flight, len(self._queue)) and not self._stopping:

@@ -138,7 +138,7 @@ class Notifier:
                                                   besides=self._taken)
         async with self.app.db.transaction() as tx:
             rows = await Leases(tx, self.app.db.dialect).notices(
-                lease.worker, lease.until(), utc_text(self.app.clock.now()), KINDS, limit)
+                lease.worker, lease.until(), lease.now(), utc_text(self.app.clock.now()), KINDS, limit)
         return [row for row in rows if row["id"] not in self._taken]
 
     async def _work(self, key: str) -> None:
