@@ -15,6 +15,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.broadcast.limits import Limits
 from storage.targets import is_postgres_url, redacted
 
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -49,6 +50,9 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_file_url: str = "https://api.telegram.org/file/bot"
     telegram_self_hosted_api: bool = False  # a local Bot API server: files up to 2000 MB
+    # messages a second for the whole token (Telegram's 30), every worker together; lower it to be
+    # gentler, raise it only for a Bot API server that allows more (tests use a fast emulator)
+    telegram_per_second: int = Field(30, ge=1, le=1000)
     telegram_webhook_url: str | None = None  # set to use a webhook instead of long polling
     telegram_webhook_secret: SecretStr | None = None
     telegram_listen: str = "127.0.0.1"
@@ -98,6 +102,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def telegram_limits(self) -> Limits:
+        return Limits(per_second=self.telegram_per_second)
 
     @property
     def uses_postgres(self) -> bool:

@@ -45,6 +45,10 @@ class PostgresConnection:
     async def fetch(self, sql: str, params: Sequence[Any]) -> list[asyncpg.Record]:
         return await self._call(self.conn.fetch, POSTGRES.query(sql), params)
 
+    async def close(self) -> None:
+        """For a connection of its own (`PostgresEngine.connection`); pooled ones go back."""
+        await self.conn.close()
+
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         text, rows = POSTGRES.query(sql), list(rows)
         with _errors():
@@ -147,6 +151,11 @@ class PostgresEngine:
             finally:
                 conn.terminate()
             await asyncio.sleep(LISTEN_RETRY)
+
+    async def connection(self) -> PostgresConnection:
+        """A connection of its own, outside the pools, for who must not wait behind the writer
+        (the shared send budget); the caller closes it."""
+        return PostgresConnection(await asyncpg.connect(self.url, timeout=CONNECT_SECONDS), self)
 
     @asynccontextmanager
     async def writer(self) -> AsyncIterator[PostgresConnection]:

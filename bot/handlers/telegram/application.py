@@ -27,8 +27,8 @@ from telegram.ext import (
 )
 
 from bot.app import App
-from bot.broadcast.limits import Pacer
 from bot.broadcast.ratelimit import BudgetRateLimiter
+from bot.broadcast.shared import budget_for
 from bot.broadcast.telegram import TelegramBroadcaster
 from bot.chat.approvals import Approvals
 from bot.chat.notify import KINDS as NOTIFIED
@@ -122,7 +122,9 @@ def build(app: App, rate_limit: bool = True, notifier: Notifier | None = None,
     )
     if settings.telegram_self_hosted_api:
         builder = builder.local_mode(True)
-    budget = Pacer()  # the token's one budget: replies, notices and push-info all count against it
+    # the token's one budget: replies, notices and push-info all count against it (with several
+    # workers on PostgreSQL, every worker's: bot/broadcast/shared.py)
+    budget = budget_for(app.db, settings.telegram_token.get_secret_value(), settings.telegram_limits)
     if rate_limit:
         # Replies and notices take their room from the budget before push-info's waiting sends
         builder = builder.rate_limiter(BudgetRateLimiter(budget, max_retries=3))
@@ -198,4 +200,7 @@ async def started(running: Running, settings: Settings) -> AsyncIterator[Running
             yield running
         finally:
             await application.stop()
+            close = getattr(running.broadcaster.budget, "close", None)  # a shared budget's connection
+            if close is not None:
+                await close()
 
