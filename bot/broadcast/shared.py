@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 
-from bot.broadcast.limits import Limits, Pacer
+from bot.broadcast.limits import RTTS_KEPT, Limits, Pacer
 from storage.budget_repos import SendSlots
 
 SLACK = 0.05  # of each second left unused, for the jitter of arrival: 28.6 of 30 a second
+MAX_DELAY = 1.0  # seconds the schedule moves on for one late message, at most
 
 
 class SharedBudget:
@@ -37,6 +39,8 @@ class SharedBudget:
         self.step = (1.0 + slack) / limits.per_second  # seconds of the schedule one message takes
         self.local = Pacer(limits)  # each chat's own limits and pauses, in this worker
         self._next = 0.0  # when this worker's last slot ended (monotonic): a guess at the next
+        self._left_late: dict[float, float] = {}  # taken -> how long after its slot it left
+        self._rtts: deque[float] = deque(maxlen=RTTS_KEPT)  # the fastest: the delay every message has
 
     async def ready_in(self, chat: str, is_group: bool, count: int = 1, *, chat_only: bool = False) -> float:
         own = self.local.wait(chat, is_group, count, chat_only=True)
@@ -47,18 +51,30 @@ class SharedBudget:
     async def take(self, chat: str, is_group: bool, count: int = 1, *, urgent: bool = False) -> float:
         await self._chat_ready(chat, is_group, count, urgent)
         seconds = count * self.step
-        wait = await self.slots.take(seconds)
-        self._next = time.monotonic() + max(wait, 0.0) + seconds
+        wait = max(await self.slots.take(seconds), 0.0)
+        slot = time.monotonic() + wait
+        self._next = slot + seconds
         if wait > 0:
             await asyncio.sleep(wait)
         await self._chat_ready(chat, is_group, count, urgent)  # another of this worker's went first
-        return self.local.sent(chat, is_group, count)
+        taken = self.local.sent(chat, is_group, count)
+        self._left_late[taken] = taken - slot
+        return taken
 
     async def answered(self, chat: str, is_group: bool, taken: float, count: int = 1) -> None:
+        """A message that reached Telegram later than its slot (it left late: a busy moment of
+        this worker; or took longer than the fastest round trip) arrived among the next ones'
+        slots: the schedule leaves that much room behind it (one statement, only then)."""
+        rtt = time.monotonic() - taken
+        late = self._left_late.pop(taken, 0.0) + rtt - min(self._rtts, default=rtt)
+        self._rtts.append(rtt)
         await self.local.answered(chat, is_group, taken, count)
+        if late > self.step:
+            await self.slots.delay(min(late, MAX_DELAY))
 
     async def refused(self, chat: str, is_group: bool, retry_after: float, taken: float | None = None,
                       count: int = 1) -> bool:
+        self._left_late.pop(taken, None)
         everyone = await self.local.refused(chat, is_group, retry_after, taken, count)
         if everyone:
             await self.slots.pause(retry_after)
