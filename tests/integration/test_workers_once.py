@@ -1,0 +1,120 @@
+"""Several workers on one PostgreSQL (issue 18), each an App with its own connections, as two
+`humas-bot run` processes have: a timer fires once, the monthly report is queued once, a row
+claimed by a live worker is never taken (nor declared unknown) by another, a dead worker's are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.app import App
+from bot.chat.reports import Reports
+from bot.services.deadlines import Deadlines
+from storage.db import utc_text
+from storage.lease_repos import Leases
+from storage.repositories import Repos
+from tests.databases import ON_POSTGRES
+from tests.integration.test_broadcast_counts import published
+from tests.integration.test_deadlines import content, sent_notices, wib
+from tests.integration.test_report_month import bkk_content, report_rows
+from tests.integration.test_report_month import wib as wib_year
+
+pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="several workers share a PostgreSQL database")
+
+
+@pytest.fixture
+async def other(settings, clock):
+    """A second worker on the same database."""
+    app = await App.open(settings, clock=clock)
+    yield app
+    await app.close()
+
+
+async def test_a_timer_fires_once_when_two_workers_fire_it_together(app, other, clock):
+    for role, tg in (("koordinator", 2001), ("direktur", 4001)):
+        await app.people.grant(role, "telegram", tg)
+    client = await app.people.person("telegram", 1001, "Sari")
+    clock.set(wib(26, 9).astimezone(UTC))
+    await app.requests.submit(client, content(app))
+    clock.set(wib(26, 10, 30).astimezone(UTC))  # the reminder at 75 % of the step's 2 hours
+    async with app.db.reading() as tx:
+        (timer,) = await Repos(tx).timers.due(clock.now())
+
+    # worker A fires it and has not committed yet; worker B's fire waits for A, then finds it fired
+    async with app.db.transaction() as tx:
+        assert await Repos(tx).timers.fire(timer["id"], "sent")
+        second = asyncio.create_task(_fire(other, timer["id"]))
+        await asyncio.sleep(0.3)
+        assert not second.done(), "B must wait for A's transaction, not read around it"
+    assert await second is False
+
+    # the whole loop, three passes on each worker at once, for the deadline that follows
+    clock.set(wib(26, 11, 1).astimezone(UTC))
+    loops = [Deadlines(worker.db, worker.flow, worker.clock) for worker in (app, other)]
+    fired = await asyncio.gather(*(loop.fire_due() for loop in loops * 3))
+    assert sum(fired) == 1
+    assert [act for _, _, act in await sent_notices(app)] == ["due"]  # the reminder was marked only
+
+
+async def _fire(worker: App, timer_id: int) -> bool:
+    async with worker.db.transaction() as tx:
+        return await Repos(tx).timers.fire(timer_id, "sent")
+
+
+async def test_the_monthly_report_is_queued_once_by_two_workers(settings, clock):
+    bkk = settings.model_copy(update={"flow": "bkk-palembang"})
+    workers = [await App.open(bkk, clock=clock) for _ in range(2)]
+    try:
+        app = workers[0]
+        await app.people.grant("kepala_balai", "telegram", 4001)
+        await app.people.grant("tim_ppid", "telegram", 2001)
+        clock.set(wib_year(2026, 10, 20, 9))
+        await app.requests.submit(await app.people.person("telegram", 1001, "Rina"), bkk_content(app))
+        clock.set(wib_year(2026, 11, 2, 7, 30))  # the first working day, as the office opens
+        queued = await asyncio.gather(*(Reports(worker).monthly(clock.now()) for worker in workers * 2))
+        assert sorted(queued) == [0, 0, 0, 2]
+        assert len(await report_rows(app)) == 2  # the head and the evaluator, once each
+    finally:
+        for worker in workers:
+            await worker.close()
+
+
+async def test_claimed_rows_are_a_live_workers_own_and_a_dead_ones_are_taken_over(app, other):
+    broadcast_id, _, rows = await published(app, 10)
+    now = datetime.now(UTC)
+    due = utc_text(now + timedelta(days=1))  # the app's clock is the test's; every row is due
+
+    async def claim(worker: App, limit: int, until: datetime) -> list[int]:
+        async with worker.db.statement() as tx:
+            taken = await Leases(tx, worker.db.dialect).deliveries(
+                worker.worker_id, utc_text(until), utc_text(datetime.now(UTC)), due, "telegram:", limit)
+        return [row["id"] for row in taken]
+
+    a, b = await asyncio.gather(claim(app, 6, now + timedelta(seconds=10)),
+                                claim(other, 6, now + timedelta(seconds=10)))
+    assert sorted(a + b) == rows and not set(a) & set(b)  # together all ten, none twice
+    assert await claim(other, 10, now + timedelta(seconds=10)) == b  # A's stay A's
+
+    # A moves two of its rows to "sending"; B's look for dead workers' rows in flight finds none
+    async with app.db.transaction() as tx:
+        moved = await Repos(tx).broadcasts.move(broadcast_id, a[:2], "sending", {}, only_if="pending",
+                                                owner=app.worker_id)
+        assert moved == sorted(a[:2])
+        assert await Repos(tx).broadcasts.move(broadcast_id, b[:1], "sending", {}, only_if="pending",
+                                               owner=app.worker_id) == []  # not A's to send
+    async with other.db.transaction() as tx:
+        assert await Repos(tx).broadcasts.abandon_in_flight(expired=utc_text(datetime.now(UTC))) == 0
+
+    # A dies: once its claims have ended, B takes its pending rows and reports its two in flight
+    later = datetime.now(UTC) + timedelta(seconds=11)
+    async with other.db.transaction() as tx:
+        assert await Repos(tx).broadcasts.abandon_in_flight(expired=utc_text(later)) == 2
+    async with other.db.statement() as tx:
+        taken = await Leases(tx, other.db.dialect).deliveries(
+            other.worker_id, utc_text(later + timedelta(seconds=10)), utc_text(later), due, "telegram:", 10)
+    assert sorted(row["id"] for row in taken) == sorted(a[2:] + b)
+    async with app.db.reading() as tx:
+        assert await Repos(tx).broadcasts.tally(broadcast_id) == {"pending": 8, "unknown": 2}
