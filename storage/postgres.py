@@ -26,6 +26,7 @@ READERS = 4  # read-only connections: enough for the concurrent reads of one pro
 CONNECT_SECONDS = 10.0
 LISTEN_CHECK = 5.0  # seconds between checks that the listening connection still works
 LISTEN_RETRY = 1.0  # seconds before listening again after the connection dropped
+LISTENER = "humas-bot listen"  # the listening connection's name in pg_stat_activity
 log = logging.getLogger(__name__)
 
 
@@ -139,7 +140,8 @@ class PostgresEngine:
         each time listening (re)starts, as a notification may have been missed meanwhile."""
         while True:
             try:
-                conn = await asyncpg.connect(self.url, timeout=CONNECT_SECONDS)
+                conn = await asyncpg.connect(self.url, timeout=CONNECT_SECONDS,
+                                             server_settings={"application_name": LISTENER})
             except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("listening for other workers' messages: %s", _one_line(exc))
                 await asyncio.sleep(LISTEN_RETRY)

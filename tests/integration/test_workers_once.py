@@ -15,6 +15,7 @@ from bot.chat.reports import Reports
 from bot.services.deadlines import Deadlines
 from storage.db import utc_text
 from storage.lease_repos import Leases
+from storage.postgres import LISTEN_RETRY, LISTENER
 from storage.repositories import Repos
 from tests.databases import ON_POSTGRES
 from tests.integration.test_broadcast_counts import published
@@ -118,3 +119,25 @@ async def test_claimed_rows_are_a_live_workers_own_and_a_dead_ones_are_taken_ove
     assert sorted(row["id"] for row in taken) == sorted(a[2:] + b)
     async with app.db.reading() as tx:
         assert await Repos(tx).broadcasts.tally(broadcast_id) == {"pending": 8, "unknown": 2}
+
+
+async def test_a_commit_in_one_worker_wakes_the_others_senders_even_after_its_connection_dropped(app, other):
+    woken = asyncio.Event()
+    other.db.watch_queue(woken.set, kinds=("notice",))
+    other.db.listen()
+
+    async def queue_and_wait() -> None:
+        woken.clear()
+        async with app.db.transaction() as tx:
+            await Repos(tx).outbox.add(None, "notice", 1, {"kind": "test"}, datetime.now(UTC))
+        async with asyncio.timeout(5):
+            await woken.wait()
+
+    await asyncio.sleep(0.5)  # listening
+    await queue_and_wait()
+    async with app.db.statement() as tx:  # the listening connection is cut, as a network fault would
+        cut = await tx.all("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ?"
+                           " AND datname = current_database()", (LISTENER,))
+    assert len(cut) == 1
+    await asyncio.sleep(LISTEN_RETRY + 1.0)  # made again
+    await queue_and_wait()
