@@ -24,9 +24,6 @@ TAKE = (
     f" ON CONFLICT (token) DO UPDATE SET next_at = GREATEST(b.next_at, b.paused_until, {_NOW}) + {_SECONDS}"
     f" RETURNING next_at - {_SECONDS} - {_NOW} AS wait"
 )
-DELAY = (
-    f"UPDATE send_budget SET next_at = GREATEST(next_at, {_NOW}) + {_SECONDS} WHERE token = ?"
-)
 PAUSE = (
     f"INSERT INTO send_budget AS b (token, paused_until) VALUES (?, {_NOW} + {_SECONDS})"
     " ON CONFLICT (token) DO UPDATE SET paused_until = GREATEST(b.paused_until, excluded.paused_until)"
@@ -48,11 +45,6 @@ class SendSlots:
     async def take(self, seconds: float) -> float:
         """Room for messages taking `seconds` of the schedule: seconds until their slot begins."""
         return float(await self._run(TAKE, (self.key, seconds, seconds, seconds), fetch=True))
-
-    async def delay(self, seconds: float) -> None:
-        """The schedule moves on by `seconds`: a message arrived that much later than its slot,
-        so the ones after it must leave room behind it."""
-        await self._run(DELAY, (seconds, self.key))
 
     async def pause(self, seconds: float) -> None:
         """Nothing goes out with this token, from any worker, for `seconds`."""

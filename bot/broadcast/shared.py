@@ -4,9 +4,11 @@ hold for all of them together, not for each.
 Every message takes its slot from one schedule in the database (storage/budget_repos.py): one
 statement moves the token's `next_at` on by the message's share of the second, (1 + SLACK) / 30
 s, and says how long to wait for the slot it got. Whichever worker sends, the token's messages
-go evenly spaced, at most 30 in any second (SLACK leaves room for the jitter between leaving
-and arriving, which an even schedule cannot see). A 429 that must be the overall limit's pauses
-the schedule itself, so every worker waits it out.
+go evenly spaced, at most 30 in any second. SLACK leaves room for the jitter between a slot and
+the arrival (a busy moment of the worker, a slower round trip): a message may arrive up to 50 ms
+later than the fastest, and one later than that moves the schedule on by the rest (added to
+that worker's next statement), so that the next ones leave room behind it. A 429 that must be
+the overall limit's pauses the schedule itself, so every worker waits it out.
 
 A chat's own limits (20 a minute to a group, one a second to a private chat in bulk) and the
 pauses Telegram asks of one chat are kept by each worker in memory, by the same `Pacer` as on
@@ -28,7 +30,10 @@ from collections import deque
 from bot.broadcast.limits import RTTS_KEPT, Limits, Pacer
 from storage.budget_repos import SendSlots
 
-SLACK = 0.05  # of each second left unused, for the jitter of arrival: 28.6 of 30 a second
+# Of each second left unused (28.6 of 30 messages a second): any second then holds the slots of
+# 1.05 s, so messages that arrive up to 50 ms later than the fastest still fit in 30. One later
+# than that moves the schedule on by the rest.
+SLACK = 0.05
 MAX_DELAY = 1.0  # seconds the schedule moves on for one late message, at most
 
 
@@ -36,10 +41,12 @@ class SharedBudget:
     def __init__(self, slots: SendSlots, limits: Limits | None = None, slack: float = SLACK) -> None:
         self.slots = slots
         self.limits = limits = limits or Limits()
+        self.slack = slack
         self.step = (1.0 + slack) / limits.per_second  # seconds of the schedule one message takes
         self.local = Pacer(limits)  # each chat's own limits and pauses, in this worker
         self._next = 0.0  # when this worker's last slot ended (monotonic): a guess at the next
         self._left_late: dict[float, float] = {}  # taken -> how long after its slot it left
+        self._owed = 0.0  # seconds of lateness the schedule has yet to make room for
         self._rtts: deque[float] = deque(maxlen=RTTS_KEPT)  # the fastest: the delay every message has
 
     async def ready_in(self, chat: str, is_group: bool, count: int = 1, *, chat_only: bool = False) -> float:
@@ -50,7 +57,7 @@ class SharedBudget:
 
     async def take(self, chat: str, is_group: bool, count: int = 1, *, urgent: bool = False) -> float:
         await self._chat_ready(chat, is_group, count, urgent)
-        seconds = count * self.step
+        seconds, self._owed = count * self.step + self._owed, 0.0
         wait = max(await self.slots.take(seconds), 0.0)
         slot = time.monotonic() + wait
         self._next = slot + seconds
@@ -64,13 +71,14 @@ class SharedBudget:
     async def answered(self, chat: str, is_group: bool, taken: float, count: int = 1) -> None:
         """A message that reached Telegram later than its slot (it left late: a busy moment of
         this worker; or took longer than the fastest round trip) arrived among the next ones'
-        slots: the schedule leaves that much room behind it (one statement, only then)."""
+        slots: the schedule leaves that much room behind it, added to this worker's next take
+        (no statement of its own)."""
         rtt = time.monotonic() - taken
         late = self._left_late.pop(taken, 0.0) + rtt - min(self._rtts, default=rtt)
         self._rtts.append(rtt)
         await self.local.answered(chat, is_group, taken, count)
-        if late > self.step:
-            await self.slots.delay(min(late, MAX_DELAY))
+        if late > self.slack:  # the schedule's slack absorbs what is less
+            self._owed = min(self._owed + late - self.slack, MAX_DELAY)
 
     async def refused(self, chat: str, is_group: bool, retry_after: float, taken: float | None = None,
                       count: int = 1) -> bool:
