@@ -67,7 +67,10 @@ class ProgressReporter:
         """Broadcasts whose last rows went out (or were marked unknown) get their report."""
         async with self.app.db.reading() as tx:
             unfinished = await Repos(tx).broadcasts.unfinished()
+        shared = self.app.lease.shared
         for broadcast in unfinished:
+            if shared and tallied(broadcast).get("pending"):
+                continue  # another worker is sending it: its progress goes at its pace, not every pass
             if broadcast["due_at"] <= self.app.clock.now():
                 await self.update(broadcast["id"], force=True)
 
