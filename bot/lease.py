@@ -14,13 +14,14 @@ lease (NTP does). On SQLite there is one process: nothing is claimed and nothing
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
 import socket
 from datetime import UTC, datetime, timedelta
 
-from storage.db import Database, utc_text
+from storage.db import Database, Tx, utc_text
 from storage.lease_repos import Leases
 
 LEASE_SECONDS = 10.0  # a claim not renewed for this long is a dead worker's
@@ -37,6 +38,7 @@ class Lease:
         self.db = db
         self.worker = worker
         self.seconds = seconds
+        self._conn = None  # the renewals' own connection (PostgreSQL)
 
     @property
     def shared(self) -> bool:
@@ -61,13 +63,27 @@ class Lease:
         try:
             while True:
                 await asyncio.sleep(RENEW_SECONDS)
-                try:
-                    async with self.db.transaction() as tx:
-                        await Leases(tx, self.db.dialect).renew(self.worker, self.until())
-                except Exception:  # the next renewal tries again, well inside the lease
-                    log.exception("renewing the claims of worker %s failed", self.worker)
+                await self.renew()
         finally:
             await self.release()
+            await self._close()
+
+    async def renew(self) -> None:
+        """On a connection of its own: the worker's one writing connection may be held by an
+        update for a while, and a renewal that waited behind it would let the claims end."""
+        try:
+            if self._conn is None:
+                self._conn = await self.db.engine.connection()
+            await Leases(Tx(self._conn), self.db.dialect).renew(self.worker, self.until())
+        except Exception:  # the next renewal tries again, well inside the lease
+            log.exception("renewing the claims of worker %s failed", self.worker)
+            await self._close()
+
+    async def _close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
 
     async def broadcast(self, broadcast_id: int) -> bool:
         """Whether this worker shows the broadcast's progress and report (always, alone)."""

@@ -76,7 +76,8 @@ class Leases:
 
     async def renew(self, worker: str, until: str) -> int:
         """Every unfinished row (and broadcast) `worker` holds is its own until `until`; how many
-        rows. Inside a transaction."""
+        rows. Two statements, each atomic by itself (a broadcast's claim is renewed apart from
+        its rows')."""
         rows = await self.tx.all(
             f"UPDATE outbox SET claimed_until = ? WHERE claimed_by = ? AND {OPEN} RETURNING id",
             (until, worker),

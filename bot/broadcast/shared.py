@@ -65,7 +65,8 @@ class SharedBudget:
             await asyncio.sleep(wait)
         await self._chat_ready(chat, is_group, count, urgent)  # another of this worker's went first
         taken = self.local.sent(chat, is_group, count)
-        self._left_late[taken] = taken - slot
+        left = self._left_late[taken] = taken - slot
+        self._owe(left)  # known now: this worker's next slot makes room for it at once
         return taken
 
     async def answered(self, chat: str, is_group: bool, taken: float, count: int = 1) -> None:
@@ -74,11 +75,17 @@ class SharedBudget:
         slots: the schedule leaves that much room behind it, added to this worker's next take
         (no statement of its own)."""
         rtt = time.monotonic() - taken
-        late = self._left_late.pop(taken, 0.0) + rtt - min(self._rtts, default=rtt)
+        left = self._left_late.pop(taken, 0.0)
+        self._owe(left + rtt - min(self._rtts, default=rtt), already=left)
         self._rtts.append(rtt)
         await self.local.answered(chat, is_group, taken, count)
-        if late > self.slack:  # the schedule's slack absorbs what is less
-            self._owed = min(self._owed + late - self.slack, MAX_DELAY)
+
+    def _owe(self, late: float, already: float = 0.0) -> None:
+        """Lateness past the schedule's slack (which absorbs what is less), less what was owed
+        for this message before, to be added to this worker's next take."""
+        more = max(0.0, late - self.slack) - max(0.0, already - self.slack)
+        if more > 0:
+            self._owed = min(self._owed + more, MAX_DELAY)
 
     async def refused(self, chat: str, is_group: bool, retry_after: float, taken: float | None = None,
                       count: int = 1) -> bool:
