@@ -81,7 +81,11 @@ class Notifier:
         self._wake.set()
 
     async def run(self) -> None:
-        self.app.db.watch_rows(self.take, KINDS)  # a commit's new rows come straight here
+        # a commit's new rows come straight here; with several workers they are claimed first
+        # (`dispatch`, woken by the commit), as another worker may hold the same chat
+        handed = not self.app.lease.shared
+        if handed:
+            self.app.db.watch_rows(self.take, KINDS)
         try:
             while True:
                 try:
@@ -90,7 +94,8 @@ class Notifier:
                     log.exception("looking for messages to send failed")
                 await rest(self._wake, IDLE_SECONDS)
         finally:
-            self.app.db.unwatch_rows(self.take)
+            if handed:
+                self.app.db.unwatch_rows(self.take)
             workers = list(self._workers.values())
             for task in workers:
                 task.cancel()
