@@ -105,9 +105,18 @@ async def test_old_delivery_rows_go_and_the_archive_keeps_everything(world: Worl
     assert report.deliveries["sent"] == 2 and report.channels["telegram"] == 1
 
 
+async def both_marked_sent(world: World) -> None:
+    for _ in range(100):
+        async with world.app.db.reading() as tx:
+            if await tx.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'notice' AND status = 'sent'") >= 2:
+                return
+        await asyncio.sleep(0.05)
+
+
 async def test_an_open_requests_prompts_stay_so_a_decision_still_edits_them(world: World):
     code = await submit(world)
     card = await expect(world["koordinator2"], code)
+    await both_marked_sent(world)  # a card shows in the chat a moment before its row says sent
     await Retention.of(world.app).prune(datetime.now(UTC) + timedelta(days=40))
     async with world.app.db.reading() as tx:
         prompts = await tx.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'notice' AND status = 'sent'")
