@@ -32,6 +32,7 @@ from bot.handlers.inbox import InboxWorker
 from bot.services.deadlines import Deadlines
 from bot.services.retention import Retention
 from bot.usage import fail
+from storage.sessions import presence
 
 NO_PLATFORM = (
     "no chat platform configured: set HUMAS_TELEGRAM_TOKEN to a bot token "
@@ -97,6 +98,10 @@ async def started(app: App, *, telegram: bool = True, line: bool = True) -> Asyn
     settings = app.settings
     platforms = Platforms(app, Notifier(app, Approvals(app), {}), InboxWorker(app))
     async with AsyncExitStack() as stack:
+        if app.db.dialect.shared:  # several workers may share it: say this one lives
+            alive = presence(app.db, app.worker_id)
+            await alive.acquire()
+            stack.push_async_callback(alive.release)
         if telegram and settings.telegram_token is not None:
             from bot.handlers.telegram.application import build
             from bot.handlers.telegram.application import started as telegram_started

@@ -80,6 +80,12 @@ class Dialect:
         other processes once it commits (`origin` names the process, which knows already);
         None where there are none."""
         return None
+    for_update = ""  # a SELECT's row lock to the end of the transaction (SQLite: one writer anyway)
+
+    def alive(self, worker: str) -> str:
+        """An SQL condition: the worker named by the expression `worker` still runs (holds its
+        presence lock, storage/sessions.py). On SQLite the one process is the only worker."""
+        return "1 = 1"
 
     def query(self, sql: str) -> str:
         return sql
@@ -141,12 +147,22 @@ class PostgresDialect(Dialect):
     begin = "BEGIN"
     shared = True
     skip_locked = " FOR UPDATE SKIP LOCKED"
+    for_update = " FOR UPDATE"
 
     def notify(self, origin: str, kinds: set[str]) -> str | None:
         # delivered at COMMIT, and not at all on a rollback; origin and kinds are the code's
         # own words (letters, digits, ':'), never a user's
         payload = f"{origin} {','.join(sorted(kinds)) or '*'}"
         return f"SELECT pg_notify('{QUEUE_CHANNEL}', '{payload}')"
+
+    def alive(self, worker: str) -> str:
+        # the two-key advisory lock (PRESENCE, hashtext(worker id)) as pg_locks shows it
+        return (
+            "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted"
+            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            f" AND l.classid = {PRESENCE} AND l.objsubid = 2"
+            f" AND l.objid = (hashtext({worker}) & 2147483647)::oid)"
+        )
 
     def query(self, sql: str) -> str:
         return _numbered(sql)
@@ -207,6 +223,10 @@ class PostgresDialect(Dialect):
     async def database_bytes(self, tx: Tx) -> int:
         return await tx.scalar("SELECT pg_database_size(current_database())")
 
+
+# The class (first key) of PostgreSQL's two-key advisory locks held per worker and per poller
+PRESENCE = 0x68756D61  # "huma": a worker lives
+LEADER = 0x68756D62  # one of many workers leads (the Telegram poller of a token)
 
 SQLITE = Dialect()
 POSTGRES = PostgresDialect()

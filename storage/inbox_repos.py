@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from storage.db import Tx, utc_text, utcnow_text
+from storage.dialect import Dialect
 
 COLUMNS = "id, source, event_id, chat_key, payload, received_at, restarts"
 
@@ -90,16 +91,32 @@ class Inbox:
             sources,
         )
 
-    async def handled(self, row_id: int) -> None:
-        await self.tx.execute(
-            "UPDATE inbox SET status = 'handled', handled_at = ? WHERE id = ?", (utcnow_text(), row_id)
+    async def handled(self, row_id: int) -> bool:
+        """Mark it handled; False if it was not pending any more (another worker's commit came
+        first: this one must roll back, so that nothing is applied twice)."""
+        marked = await self.tx.all(
+            "UPDATE inbox SET status = 'handled', handled_at = ? WHERE id = ? AND status = 'pending'"
+            " RETURNING id", (utcnow_text(), row_id),
         )
+        return bool(marked)
 
-    async def failed(self, row_id: int, error: str) -> None:
-        await self.tx.execute(
-            "UPDATE inbox SET status = 'failed', error = ?, handled_at = ? WHERE id = ?",
+    async def failed(self, row_id: int, error: str) -> bool:
+        marked = await self.tx.all(
+            "UPDATE inbox SET status = 'failed', error = ?, handled_at = ? WHERE id = ?"
+            " AND status = 'pending' RETURNING id",
             (error, utcnow_text(), row_id),
         )
+        return bool(marked)
+
+    async def oldest_telegram_pending(self) -> int | None:
+        """The oldest Telegram update stored and not yet done, whoever stored it."""
+        return await self.tx.scalar(
+            "SELECT MIN(CAST(event_id AS BIGINT)) FROM inbox WHERE status = 'pending' AND source = 'telegram'"
+        )
+
+    async def newest_telegram(self) -> int | None:
+        return await self.tx.scalar(
+            "SELECT MAX(CAST(event_id AS BIGINT)) FROM inbox WHERE source = 'telegram'")
 
     async def status(self, source: str, event_id: str) -> str | None:
         return await self.tx.scalar(
@@ -114,3 +131,99 @@ class Inbox:
             (source, event_id, "handled", utcnow_text(), utcnow_text()),
         )
         return bool(inserted)
+
+
+@dataclass(frozen=True)
+class Holder:
+    worker: str
+    until: str
+    alive: bool
+
+
+class InboxClaims:
+    """Which worker handles a chat's updates now (PostgreSQL, several workers: migration 0014)."""
+
+    def __init__(self, tx: Tx, dialect: Dialect) -> None:
+        self.tx = tx
+        self.dialect = dialect
+
+    async def holder(self, source: str, chat_key: str) -> Holder | None:
+        """The chat's claim, locked to the end of the transaction (none: nobody holds it)."""
+        dialect = self.dialect
+        row = await self.tx.one(
+            f"SELECT claimed_by, claimed_until, {dialect.alive('claimed_by')} AS alive FROM inbox_claims"
+            f" WHERE source = ? AND chat_key = ?{dialect.for_update}",
+            (source, chat_key),
+        )
+        return Holder(row["claimed_by"], row["claimed_until"], bool(row["alive"])) if row else None
+
+    async def add(self, source: str, chat_key: str, worker: str, until: str) -> bool:
+        """Claim a chat nobody holds; False if another worker's claim came first."""
+        added = await self.tx.all(
+            "INSERT INTO inbox_claims (source, chat_key, claimed_by, claimed_until) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (source, chat_key) DO NOTHING RETURNING 1",
+            (source, chat_key, worker, until),
+        )
+        return bool(added)
+
+    async def take(self, source: str, chat_key: str, worker: str, until: str) -> None:
+        await self.tx.execute(
+            "UPDATE inbox_claims SET claimed_by = ?, claimed_until = ? WHERE source = ? AND chat_key = ?",
+            (worker, until, source, chat_key),
+        )
+
+    async def count_restart(self, source: str, chat_key: str) -> int:
+        """The chat's oldest pending update was in hand when its worker died: how many times now."""
+        counted = await self.tx.scalar(
+            "UPDATE inbox SET restarts = restarts + 1 WHERE id = (SELECT MIN(id) FROM inbox"
+            " WHERE status = 'pending' AND source = ? AND chat_key = ?) RETURNING restarts",
+            (source, chat_key),
+        )
+        return counted or 0
+
+    async def release(self, source: str, chat_key: str, worker: str) -> bool:
+        """Let the chat go if none of its updates is pending; False if some are (or the claim
+        is not this worker's any more)."""
+        gone = await self.tx.all(
+            "DELETE FROM inbox_claims WHERE source = ? AND chat_key = ? AND claimed_by = ?"
+            " AND NOT EXISTS (SELECT 1 FROM inbox WHERE source = ? AND chat_key = ? AND status = 'pending')"
+            " RETURNING 1",
+            (source, chat_key, worker, source, chat_key),
+        )
+        return bool(gone)
+
+    async def pending_held(self, source: str, chat_key: str, worker: str) -> list[InboxRow]:
+        """The chat's pending updates, oldest first, if this worker holds the chat."""
+        rows = await self.tx.all(
+            f"SELECT {_prefixed('i')} FROM inbox i JOIN inbox_claims c ON c.source = i.source"
+            " AND c.chat_key = i.chat_key AND c.claimed_by = ? WHERE i.status = 'pending'"
+            " AND i.source = ? AND i.chat_key = ? ORDER BY i.id",
+            (worker, source, chat_key),
+        )
+        return [_row(row) for row in rows]
+
+    async def renew(self, worker: str, until: str) -> None:
+        await self.tx.execute("UPDATE inbox_claims SET claimed_until = ? WHERE claimed_by = ?",
+                              (until, worker))
+
+    async def expire(self, worker: str) -> None:
+        """Every claim of this worker runs out now (it stops): others take its chats at once,
+        and count a start for what it had in hand, as a restart does on SQLite."""
+        await self.tx.execute("UPDATE inbox_claims SET claimed_until = '' WHERE claimed_by = ?", (worker,))
+
+    async def adrift(self, sources: list[str], worker: str, now: str) -> list[InboxRow]:
+        """Pending updates of chats nobody handles: no claim, a claim run out, or one whose
+        worker is dead (or this worker's own)."""
+        marks = ", ".join("?" * len(sources)) or "NULL"
+        rows = await self.tx.all(
+            f"SELECT {_prefixed('i')} FROM inbox i LEFT JOIN inbox_claims c ON c.source = i.source"
+            f" AND c.chat_key = i.chat_key WHERE i.status = 'pending' AND i.source IN ({marks})"
+            " AND (c.claimed_by IS NULL OR c.claimed_by = ? OR c.claimed_until < ?"
+            f" OR NOT {self.dialect.alive('c.claimed_by')}) ORDER BY i.id",
+            (*sources, worker, now),
+        )
+        return [_row(row) for row in rows]
+
+
+def _prefixed(alias: str) -> str:
+    return ", ".join(f"{alias}.{column.strip()}" for column in COLUMNS.split(","))

@@ -171,6 +171,14 @@ class PostgresEngine:
     def sync(self) -> None:
         pass
 
+    async def session(self) -> asyncpg.Connection:
+        """A connection of its own, outside the pools, for session locks (storage/sessions.py):
+        they last as long as it does, and go when the process dies."""
+        try:
+            return await asyncpg.connect(self.url, timeout=CONNECT_SECONDS)
+        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise DatabaseError(f"cannot open database {self.label}: {_one_line(exc)}") from exc
+
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[PostgresConnection]:
         if self._readers is None:

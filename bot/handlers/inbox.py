@@ -13,6 +13,17 @@ A crash leaves the row pending, handled after the restart; a row that was its ch
 pending one at MAX_RESTARTS starts (so in hand at each crash) is taken as what crashes the
 bot, and failed the same way.
 
+Several workers on one PostgreSQL (`Dialect.shared`): a chat's updates are handled by the one
+worker holding the chat's claim (bot/services/inbox.py ChatClaims), taken before its first
+update is handled and let go only when none of its updates is pending, so the holder also
+handles what other workers stored meanwhile, in order. Rows of a chat another live worker
+holds are left to it. Every SWEEP_SECONDS each worker looks for pending updates nobody
+handles (their worker died: its presence lock is gone, or its lease ran out) and takes them;
+at start, that is `recover()`, which never touches a live worker's chats. The mark that a
+row was handled is conditional (`status = 'pending'`): if two workers ever held one update,
+the second commit rolls back. On SQLite (one process) none of this runs: rows in hand are in
+memory, as they always were.
+
 After the outcome is durable (committed, or recorded as failed), the handler's `after`
 actions run (a Telegram button's popup); then the receivers hear the row is done (Telegram
 polling moves its offset only past done updates).
@@ -23,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -30,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.app import App
-from bot.services.inbox import MAX_RESTARTS
+from bot.services.inbox import LEASE, MAX_RESTARTS, AlreadyHandled, ChatClaims
 from storage.inbox_repos import InboxRow, Incoming
 
 log = logging.getLogger(__name__)
@@ -38,6 +50,7 @@ AT_ONCE = 256  # updates handled concurrently (of different chats)
 RETRY_SECONDS = 5.0  # when even recording a failure failed (the database is unwell)
 HANDLE_SECONDS = 300.0  # an update still in hand after this is failed: a hung download must not
 # hold its chat, and Telegram's confirmations, for ever
+SWEEP_SECONDS = 1.0  # several workers: how often each looks for updates nobody handles
 
 Action = Callable[[], Awaitable[object]]
 
@@ -86,6 +99,8 @@ class InboxWorker:
         self._listeners: list[Callable[[InboxRow], None]] = []
         self._idle = asyncio.Event()
         self._idle.set()
+        # several workers on one database: chats are claimed (None on SQLite: one process)
+        self.claims = ChatClaims(app.db, app.worker_id) if app.db.dialect.shared else None
 
     def add(self, source: Source) -> None:
         self.sources[source.source] = source
@@ -117,20 +132,44 @@ class InboxWorker:
         """Take what the last run left, then keep handling what arrives until cancelled."""
         try:
             await self.recover()
-            await asyncio.Event().wait()
+            if self.claims is None:
+                await asyncio.Event().wait()
+            await self._sweep()
         finally:
             await self._cancel_all()
 
+    async def _sweep(self) -> None:
+        """Several workers: take what nobody handles, now and then, and keep this worker's
+        claims alive."""
+        renewed = time.monotonic()
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                if time.monotonic() - renewed > LEASE.total_seconds() / 3:
+                    await self.claims.renew()
+                    renewed = time.monotonic()
+                await self.recover()
+            except Exception:
+                log.warning("could not look for updates nobody handles", exc_info=True)
+
     async def recover(self) -> None:
+        if self.claims is not None:  # restarts are counted when a chat is claimed (_claim)
+            adrift = await self.claims.adrift(list(self.sources))
+            self.take([row for row in adrift if row.key not in self._queues])
+            self.ready.set()
+            return
         rows = await self.app.inbox.recover(list(self.sources))
         for row in rows:
             if row.restarts >= MAX_RESTARTS:
-                error = f"in hand at {row.restarts} starts of the bot (a crash each time?)"
-                log.error("update %s:%s failed: %s", row.source, row.event_id, error)
-                await self._record_failure(row, error)
-                self._done(row)
+                await self._give_up(row, row.restarts)
         self.take([row for row in rows if row.restarts < MAX_RESTARTS])
         self.ready.set()
+
+    async def _give_up(self, row: InboxRow, restarts: int) -> None:
+        error = f"in hand at {restarts} starts of the bot (a crash each time?)"
+        log.error("update %s:%s failed: %s", row.source, row.event_id, error)
+        await self._record_failure(row, error)
+        self._done(row)
 
     async def wait_idle(self) -> None:
         """Until every row taken so far is done (tests, shutdown)."""
@@ -138,11 +177,15 @@ class InboxWorker:
 
     async def stop(self, timeout: float) -> None:  # noqa: ASYNC109
         """Let the updates in hand finish for up to `timeout` seconds, then cancel the rest
-        (rolled back: they are handled after the next start)."""
+        (rolled back: they are handled after the next start, or by another worker, which may
+        take this one's chats at once)."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await self.wait_idle()
         await self._cancel_all()
+        if self.claims is not None:
+            with contextlib.suppress(Exception):
+                await self.claims.expire()
 
     async def _cancel_all(self) -> None:
         tasks = [*self._workers.values(), *self._background]
@@ -155,6 +198,8 @@ class InboxWorker:
     async def _work(self, key: str) -> None:
         queue = self._queues[key]
         try:
+            if not await self._claim(queue):
+                return
             while queue:
                 row = queue[0]
                 async with self._slots:
@@ -164,10 +209,51 @@ class InboxWorker:
                     continue
                 queue.popleft()
                 self._done(row)
+                if not queue:
+                    await self._more(row, queue)
         finally:
             self._workers.pop(key, None)
             if not queue:
                 self._queues.pop(key, None)
+
+    async def _claim(self, queue: deque[InboxRow]) -> bool:
+        """Several workers: hold the chat before handling any of its updates; if a live worker
+        holds it, its rows are that worker's (they stay pending in the database)."""
+        if self.claims is None:
+            return True
+        first = queue[0]
+        while True:
+            try:
+                restarts = await self.claims.claim(first.source, first.chat_key)
+                if restarts is None:
+                    break
+                if restarts >= MAX_RESTARTS:  # what its workers died on, each time
+                    queue.popleft()
+                    await self._give_up(first, restarts)
+                    if not queue:
+                        await self._more(first, queue)
+                return bool(queue)
+            except Exception:
+                log.warning("could not claim chat %s; again in %s s", first.key, RETRY_SECONDS, exc_info=True)
+                await asyncio.sleep(RETRY_SECONDS)
+        for row in queue:
+            self._forget(row)
+        queue.clear()
+        return False
+
+    async def _more(self, last: InboxRow, queue: deque[InboxRow]) -> None:
+        """Several workers: before letting the chat go, what others stored for it meanwhile."""
+        if self.claims is None:
+            return
+        try:
+            rows = await self.claims.release(last.source, last.chat_key)
+        except Exception:
+            log.warning("could not let chat %s go; the next sweep takes its rows", last.key, exc_info=True)
+            return
+        for row in rows:
+            self._taken[row.id] = row
+            self._idle.clear()
+            queue.append(row)
 
     async def _handle(self, row: InboxRow) -> bool:
         """Handle one row to a durable outcome; False if not even a failure could be recorded."""
@@ -181,6 +267,9 @@ class InboxWorker:
                     if handling.failed is not None:
                         raise handling.failed
                 handling.ok = True
+            except AlreadyHandled:
+                log.info("update %s:%s was handled by another worker", row.source, row.event_id)
+                return True
             except Exception as error:
                 log.error("update %s:%s failed", row.source, row.event_id, exc_info=error)
                 if not await self._record_failure(row, f"{type(error).__name__}: {error}"):
@@ -202,10 +291,13 @@ class InboxWorker:
             return False
         return True
 
-    def _done(self, row: InboxRow) -> None:
+    def _forget(self, row: InboxRow) -> None:
         self._taken.pop(row.id, None)
         if not self._taken:
             self._idle.set()
+
+    def _done(self, row: InboxRow) -> None:
+        self._forget(row)
         for listener in self._listeners:
             listener(row)
 

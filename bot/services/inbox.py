@@ -12,14 +12,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from bot.clock import Clock
 from bot.services.outbox import REPLY
-from storage.db import Database
-from storage.inbox_repos import InboxRow, Incoming
+from storage.db import Database, utc_text
+from storage.inbox_repos import InboxClaims, InboxRow, Incoming
 from storage.repositories import Repos
 
 MAX_RESTARTS = 3  # an update in hand at this many starts is taken as the cause of the crashes
+LEASE = timedelta(seconds=30)  # a chat's claim, renewed every third of it while its worker lives
+
+
+class AlreadyHandled(Exception):
+    """Another worker committed this update first: this unit rolls back, nothing twice."""
 
 
 @dataclass
@@ -44,7 +50,8 @@ class InboxService:
         async with self.db.unit():
             yield
             async with self.db.statement() as tx:
-                await Repos(tx).inbox.handled(row.id)
+                if not await Repos(tx).inbox.handled(row.id):
+                    raise AlreadyHandled(row.id)
         await self.db.durable()
 
     async def failed(self, row: InboxRow, error: str, apology: tuple[str, dict] | None) -> None:
@@ -52,7 +59,8 @@ class InboxService:
         apology (recipient, outbox payload) in the same transaction."""
         async with self.db.transaction() as tx:
             repos = Repos(tx)
-            await repos.inbox.failed(row.id, error[:500])
+            if not await repos.inbox.failed(row.id, error[:500]):
+                return  # another worker handled it after all: nothing to apologise for
             if apology is not None:
                 await repos.outbox.add_many(REPLY, [(None, *apology)], self.clock.now())
 
@@ -64,3 +72,56 @@ class InboxService:
             await inbox.count_restart(sources)
             return [row for row in await inbox.pending() if row.source in sources]
 
+
+
+def _until() -> str:
+    """A lease from now: real time (claims are about processes, not the office's clock)."""
+    return utc_text(datetime.now(UTC) + LEASE)
+
+
+@dataclass
+class ChatClaims:
+    """A chat's updates handled by one worker at a time, whichever stored them (PostgreSQL with
+    several workers; storage/inbox_repos.py InboxClaims)."""
+
+    db: Database
+    worker: str
+
+    def _claims(self, tx) -> InboxClaims:
+        return InboxClaims(tx, self.db.dialect)
+
+    async def claim(self, source: str, chat_key: str) -> int | None:
+        """This worker now handles the chat; None if a live worker holds it. Taking a dead
+        (or stopped) worker's claim counts a start for the update it had in hand: the
+        number of such starts of the chat's oldest update (MAX_RESTARTS), else 0."""
+        now = utc_text(datetime.now(UTC))
+        async with self.db.transaction() as tx:
+            claims = self._claims(tx)
+            held = await claims.holder(source, chat_key)
+            if held is None:
+                return 0 if await claims.add(source, chat_key, self.worker, _until()) else None
+            if held.worker != self.worker and held.alive and held.until >= now:
+                return None
+            await claims.take(source, chat_key, self.worker, _until())
+            return await claims.count_restart(source, chat_key) if held.worker != self.worker else 0
+
+    async def release(self, source: str, chat_key: str) -> list[InboxRow]:
+        """Let the chat go; if updates of it are pending still (stored by another worker while
+        this one held it), keep it and return them, oldest first."""
+        async with self.db.statement() as tx:
+            if await self._claims(tx).release(source, chat_key, self.worker):
+                return []
+        async with self.db.reading() as tx:
+            return await self._claims(tx).pending_held(source, chat_key, self.worker)
+
+    async def renew(self) -> None:
+        async with self.db.statement() as tx:
+            await self._claims(tx).renew(self.worker, _until())
+
+    async def expire(self) -> None:
+        async with self.db.statement() as tx:
+            await self._claims(tx).expire(self.worker)
+
+    async def adrift(self, sources: list[str]) -> list[InboxRow]:
+        async with self.db.reading() as tx:
+            return await self._claims(tx).adrift(sources, self.worker, utc_text(datetime.now(UTC)))

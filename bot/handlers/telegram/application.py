@@ -88,7 +88,9 @@ class Running:
             return
         await bot.delete_webhook()  # getUpdates is refused while a webhook is set
         self.poller = Poller(bot, worker)
-        self._tasks.append(asyncio.create_task(self.poller.run(), name="telegram polling"))
+        # several workers: one polls, the others wait to take over (Poller.lead)
+        polling = self.poller.lead() if worker.claims is not None else self.poller.run()
+        self._tasks.append(asyncio.create_task(polling, name="telegram polling"))
 
     async def stop_receiving(self) -> None:
         if self.webhook is not None:

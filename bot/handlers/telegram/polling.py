@@ -11,11 +11,20 @@ While an update is in hand, Telegram answers every poll at once (there is an unc
 update), so the next poll waits until one is done, or at most STUCK_WAIT for a slow one (a
 poster being checked) so that others' updates keep coming in. With nothing in hand it is a
 long poll, whose offset confirms everything done so far.
+
+Several workers on one PostgreSQL: exactly one polls a token (Telegram allows one getUpdates
+at a time). `lead()` waits for the token's session advisory lock (storage/sessions.py), held
+on a connection of its own; when the polling worker dies, the server lets the lock go and a
+waiting worker takes it within moments. What is in hand then comes from the database (any
+worker may hold a chat's updates), and a new poller resumes from there: the oldest update
+stored and not yet done, else one past the newest stored; updates Telegram sends again are
+skipped by their id, so nothing is lost and nothing handled twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -26,7 +35,8 @@ from bot.handlers.inbox import InboxWorker
 from bot.handlers.telegram.transport import AiohttpRequest, Form
 from bot.handlers.telegram.updates import SOURCE, incoming
 from bot.waiting import rest
-from storage.inbox_repos import InboxRow
+from storage.inbox_repos import Inbox, InboxRow
+from storage.sessions import leadership
 
 log = logging.getLogger(__name__)
 LONG_POLL = 10  # seconds Telegram holds a poll open when there is nothing to hand over
@@ -45,18 +55,53 @@ class Poller:
         self.long_poll = long_poll
         self._fetched: set[int] = set()  # fetched, and not yet below a confirmed offset
         self._done = asyncio.Event()
+        self._shared = worker.claims is not None  # several workers: what is in hand is in the database
+        self._resume = 0  # several workers: where the last poller left off (one past the newest stored)
         worker.on_done(self._on_done)
 
     def _on_done(self, row: InboxRow) -> None:
         if row.source == SOURCE:
             self._done.set()
 
-    def offset(self) -> int:
+    async def in_hand(self) -> list[int]:
+        """The updates stored and not yet done: this process's, or (several workers) anyone's."""
+        if not self._shared:
+            return [int(row.event_id) for row in self.worker.unhandled(SOURCE)]
+        async with self.worker.app.db.reading() as tx:
+            oldest = await Inbox(tx).oldest_telegram_pending()
+        return [] if oldest is None else [int(oldest)]
+
+    async def offset(self) -> int:
         """The oldest update in hand, else one past the newest fetched (0: none yet)."""
-        in_hand = [int(row.event_id) for row in self.worker.unhandled(SOURCE)]
+        in_hand = await self.in_hand()
         if in_hand:
             return min(in_hand)
-        return max(self._fetched) + 1 if self._fetched else 0
+        return max(self._fetched) + 1 if self._fetched else self._resume
+
+    async def lead(self) -> None:
+        """Several workers: poll while this worker holds the token's lock; wait for it otherwise."""
+        lock = leadership(self.worker.app.db, int(self.bot.token.split(":")[0]) % 2**31)
+        try:
+            while True:
+                await lock.acquire()  # waits while another worker polls
+                log.info("this worker polls Telegram now")
+                await self._resume_point()
+                polling = asyncio.create_task(self.run(), name="telegram polling")
+                lost = asyncio.create_task(lock.lost(), name="poller lock")
+                await asyncio.wait({polling, lost}, return_when=asyncio.FIRST_COMPLETED)
+                for task in (polling, lost):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+                if polling.done() and not polling.cancelled() and polling.exception():
+                    raise polling.exception()
+        finally:
+            await lock.release()
+
+    async def _resume_point(self) -> None:
+        async with self.worker.app.db.reading() as tx:
+            newest = await Inbox(tx).newest_telegram()
+        self._resume = int(newest) + 1 if newest is not None else 0
 
     async def run(self) -> None:
         await self.request.initialize()
@@ -78,8 +123,8 @@ class Poller:
     async def poll_once(self) -> None:
         """One getUpdates; then, if updates are in hand, wait for one to be done first."""
         started = time.monotonic()
-        offset = self.offset()
-        in_hand = bool(self.worker.unhandled(SOURCE))
+        offset = await self.offset()
+        in_hand = bool(await self.in_hand())
         self._done.clear()
         updates = await self._get(offset, 0 if in_hand else self.long_poll)
         self._fetched = {i for i in self._fetched if i >= offset}
@@ -87,7 +132,8 @@ class Poller:
         if fresh:
             self._fetched.update(u["update_id"] for u in fresh)
             await self.worker.receive([incoming(u) for u in fresh])
-        if self.worker.unhandled(SOURCE):
+        # several workers: others' updates in hand are not in this process's memory
+        if (fresh or in_hand) if self._shared else self.worker.unhandled(SOURCE):
             await rest(self._done, STUCK_WAIT)
             await asyncio.sleep(max(0.0, started + POLL_GAP - time.monotonic()))
 
@@ -97,7 +143,7 @@ class Poller:
             return
         await self.request.initialize()
         try:
-            await self._get(self.offset(), 0)
+            await self._get(await self.offset(), 0)
         except TelegramError as error:
             log.info("could not confirm the last updates (%s); they come again and are skipped", error)
         finally:
