@@ -42,6 +42,7 @@ from bot.emulator.telegram_spec import (
     parse_entities,
     utf16_len,
 )
+from bot.emulator.telegram_webhook import WebhookPusher
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +278,7 @@ class TelegramEmulator:
         limits: RateLimits | None = None,
         privacy_mode: bool = True,
         latency: float = 0.0,
+        push_webhook: bool = False,
     ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
@@ -288,6 +290,8 @@ class TelegramEmulator:
         self.clock: Callable[[], float] = time.monotonic  # tests may move it
         # seconds of network round trip: half before a call is handled, half before its answer
         self.latency = latency
+        # POST updates to the webhook the bot sets, as Telegram does (bot/emulator/telegram_webhook.py)
+        self.pusher = WebhookPusher(self) if push_webhook else None
 
         self.violations: list[dict[str, Any]] = []  # calls that break the spec: test bugs
         self.errors: list[dict[str, Any]] = []  # real Telegram errors the bot had to handle
@@ -350,11 +354,15 @@ class TelegramEmulator:
         port = self._runner.addresses[0][1]
         self.base_url = f"http://{host}:{port}/bot"
         self.base_file_url = f"http://{host}:{port}/file/bot"
+        if self.pusher is not None:
+            self.pusher.start()
         return self.base_url
 
     async def stop(self) -> None:
         self._closing = True
         self._notify()  # long polls return now instead of at their timeout
+        if self.pusher is not None:
+            await self.pusher.stop()
         if self._runner:
             await self._runner.cleanup()
             self._runner = None
@@ -1134,7 +1142,7 @@ class TelegramEmulator:
         return kind not in DEFAULT_UPDATES
 
     async def _api_setWebhook(self, call: _Call) -> bool:
-        # Updates are not pushed to the URL: e2e tests poll. The settings are kept.
+        # Updates are pushed to the URL only with push_webhook; most e2e tests poll. The settings are kept.
         params = call.params
         self.webhook = {k: v for k, v in params.items() if k != "certificate"}
         if params.get("drop_pending_updates"):

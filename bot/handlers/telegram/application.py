@@ -40,7 +40,7 @@ from bot.handlers.telegram.polling import Poller
 from bot.handlers.telegram.sender import TelegramSender
 from bot.handlers.telegram.transport import AiohttpRequest
 from bot.handlers.telegram.updates import TelegramSource
-from bot.handlers.telegram.webhook import WebhookReceiver, webhook_secret
+from bot.handlers.telegram.webhook import WebhookReceiver, shared_webhook_secret
 
 COMMANDS = [
     ("start", "Mulai / Start"),
@@ -80,7 +80,8 @@ class Running:
         """Start taking updates into the inbox: a webhook if one is configured, else polling."""
         bot = self.application.bot
         if settings.telegram_webhook_url:
-            secret = webhook_secret(settings)  # a random one if none is configured
+            # a random one if none is configured (several workers: one, kept in the database)
+            secret = await shared_webhook_secret(settings, worker.app.db, worker.app.clock.now())
             self.webhook = WebhookReceiver(worker, settings.telegram_webhook_url, secret)
             await self.webhook.start(settings.telegram_listen, settings.telegram_port)
             await bot.set_webhook(settings.telegram_webhook_url, secret_token=secret,

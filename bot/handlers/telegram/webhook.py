@@ -8,7 +8,9 @@ commit loses nothing; a retry of one that was stored is skipped by its update_id
 The route never runs without a secret. With none, anyone who learns the URL could post
 updates in any user's name: approve as a koordinator, read a draft. So the secret is the
 configured HUMAS_TELEGRAM_WEBHOOK_SECRET, else a random one made at each start and
-registered with setWebhook right then (nothing needs to know it but Telegram).
+registered with setWebhook right then (nothing needs to know it but Telegram). Several
+workers behind one URL must all accept the secret Telegram was given last, so on a database
+they share (PostgreSQL) the random one is made once and kept there, as the media key is.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import hmac
 import json
 import logging
 import secrets
+from datetime import datetime
 from urllib.parse import urlparse
 
 from aiohttp import web
@@ -24,8 +27,11 @@ from aiohttp import web
 from bot.config import Settings
 from bot.handlers.inbox import InboxWorker
 from bot.handlers.telegram.updates import incoming
+from storage.db import Database
+from storage.repositories import Repos
 
 log = logging.getLogger(__name__)
+SECRET_NAME = "telegram_webhook_secret"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024
 
@@ -36,6 +42,14 @@ def webhook_secret(settings: Settings) -> str:
         return configured.get_secret_value()
     log.info("no HUMAS_TELEGRAM_WEBHOOK_SECRET: the webhook is registered with a random secret")
     return secrets.token_urlsafe(32)  # 43 characters of A-Z a-z 0-9 _ -, as Telegram allows
+
+
+async def shared_webhook_secret(settings: Settings, db: Database, now: datetime) -> str:
+    """The secret every worker on this database checks (see the module docstring)."""
+    if settings.telegram_webhook_secret is not None or not db.dialect.shared:
+        return webhook_secret(settings)
+    async with db.transaction() as tx:
+        return await Repos(tx).secrets.get_or_create(SECRET_NAME, now, nbytes=24)  # hex: Telegram takes it
 
 
 class WebhookReceiver:
