@@ -246,6 +246,10 @@ class Requests:
         await self._add_version(request_id, state, created_by)
         return request_id
 
+    async def lock(self, code: str, for_update: str) -> None:
+        """Hold the request's row to the end of the transaction (`for_update`: the dialect's)."""
+        await self.tx.all(f"SELECT id FROM requests WHERE code = ?{for_update}", (code,))
+
     async def save(self, state: RequestState, changed_by: int | None, request_id: int | None = None) -> int:
         """Write the new state (of the request `request_id`, if the caller has it from
         `locate`); a new version number also keeps its content: two statements."""

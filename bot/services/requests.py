@@ -65,9 +65,12 @@ class RequestServices:
         return outcome.state
 
     async def act(self, code: str, action: Action, person_id: int, channel: str = "") -> Outcome:
-        """Any action at the current step; authority is checked here, from the database."""
+        """Any action at the current step; authority is checked here, from the database. The
+        request is locked first: of two actions at once (two approvers, on two workers), the
+        second reads what the first did, and the engine refuses it (first decision wins)."""
         async with self.db.transaction() as tx:
             repos = Repos(tx)
+            await self._lock(repos, code)
             found = await repos.requests.locate(code)
             if found is None:
                 raise UnknownRequest(code)
@@ -88,7 +91,7 @@ class RequestServices:
             raise RuleViolations(violations)
         async with self.db.transaction() as tx:
             repos = Repos(tx)
-            state = await self._get(repos, code)
+            state = await self._get(repos, code, lock=True)
             for ref in content.media:
                 await repos.media.add(ref)
             actor = await self._actor(repos, person_id)
@@ -102,7 +105,7 @@ class RequestServices:
     async def cancel(self, code: str, person_id: int, channel: str = "") -> Outcome:
         async with self.db.transaction() as tx:
             repos = Repos(tx)
-            state = await self._get(repos, code)
+            state = await self._get(repos, code, lock=True)
             outcome = engine.cancel(state, await self._actor(repos, person_id), self.clock.now())
             request_id = await repos.requests.save(outcome.state, person_id)
             await self.record(repos, request_id, outcome, channel)
@@ -206,7 +209,19 @@ class RequestServices:
         if wanted and channel and channel != wanted and not state.status.closed:
             raise Refused("wrong_platform", platform=wanted.upper())
 
-    async def _get(self, repos: Repos, code: str) -> RequestState:
+    async def _lock(self, repos: Repos, code: str) -> None:
+        """Several workers: hold the request's row to the end of this transaction, so that it
+        is read after any change another transaction is making to it (SQLite's one writer
+        needs no lock)."""
+        if self.db.dialect.for_update:
+            await repos.requests.lock(code, self.db.dialect.for_update)
+
+    async def _get(self, repos: Repos, code: str, lock: bool = False) -> RequestState:
+        """The request as committed; `lock`: held to the end of this transaction first (several
+        workers; SQLite's one writer needs no lock), so that it is read after any change
+        another transaction is making to it."""
+        if lock:
+            await self._lock(repos, code)
         state = await repos.requests.get(code)
         if state is None:
             raise UnknownRequest(code)
