@@ -128,18 +128,14 @@ class People:
         return code
 
     async def use_link_code(self, code: str, used_by: str, now: datetime) -> int | None:
-        """The code's person, once and before it expires; None otherwise."""
+        """The code's person, once and before it expires; None otherwise. One conditional
+        statement: of two accounts typing one code at once, one gets it."""
         code = clean_code(code)
-        person_id = await self.tx.scalar(
-            "SELECT person_id FROM link_codes WHERE code = ? AND used_at IS NULL AND expires_at > ?",
-            (code, utc_text(now)),
+        return await self.tx.scalar(
+            "UPDATE link_codes SET used_at = ?, used_by = ? WHERE code = ? AND used_at IS NULL"
+            " AND expires_at > ? RETURNING person_id",
+            (utc_text(now), used_by, code, utc_text(now)),
         )
-        if person_id is not None:
-            await self.tx.execute(
-                "UPDATE link_codes SET used_at = ?, used_by = ? WHERE code = ?",
-                (utc_text(now), used_by, code),
-            )
-        return person_id
 
     async def merge(self, source: int, target: int) -> None:
         """Everything of `source` that acts now becomes `target`'s: identities, requests, roles,
@@ -174,14 +170,13 @@ class Roles:
         self.tx = tx
 
     async def grant(self, person_id: int, role: str, granted_by: str = "") -> bool:
-        """False when the person already held the role."""
-        if role in await self.of(person_id):
-            return False
-        await self.tx.execute(
-            "INSERT INTO role_grants (person_id, role, granted_at, granted_by) VALUES (?, ?, ?, ?)",
+        """False when the person already held the role (granted twice at once: one grant)."""
+        granted = await self.tx.all(
+            "INSERT INTO role_grants (person_id, role, granted_at, granted_by) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (person_id, role) DO NOTHING RETURNING 1",
             (person_id, role, utcnow_text(), granted_by),
         )
-        return True
+        return bool(granted)
 
     async def revoke(self, person_id: int, role: str) -> bool:
         held = role in await self.of(person_id)
@@ -605,9 +600,11 @@ class Pending:
         self.tx = tx
 
     async def set(self, person_id: int, kind: str, data: dict) -> None:
-        await self.clear(person_id)
+        """The one input expected now (a later one replaces it, even when both come at once)."""
         await self.tx.execute(
-            "INSERT INTO pending_inputs (person_id, kind, data, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO pending_inputs (person_id, kind, data, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (person_id) DO UPDATE SET kind = excluded.kind, data = excluded.data,"
+            " created_at = excluded.created_at",
             (person_id, kind, json.dumps(data), utcnow_text()),
         )
 

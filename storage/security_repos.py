@@ -34,20 +34,15 @@ class Invites:
         return code
 
     async def redeem(self, code: str, person_id: int, now: datetime) -> str | None:
-        """The role the code grants, once, before it expires, unless revoked; else None."""
+        """The role the code grants, once, before it expires, unless revoked; else None. One
+        conditional statement: of two people using one code at once, one gets it."""
         code = clean_code(code)
         row = await self.tx.one(
-            "SELECT role FROM invites WHERE code = ? AND redeemed_by IS NULL AND revoked_at IS NULL"
-            " AND expires_at > ?",
-            (code, utc_text(now)),
+            "UPDATE invites SET redeemed_by = ?, redeemed_at = ? WHERE code = ? AND redeemed_by IS NULL"
+            " AND revoked_at IS NULL AND expires_at > ? RETURNING role",
+            (person_id, utc_text(now), code, utc_text(now)),
         )
-        if row is None:
-            return None
-        await self.tx.execute(
-            "UPDATE invites SET redeemed_by = ?, redeemed_at = ? WHERE code = ?",
-            (person_id, utc_text(now), code),
-        )
-        return row["role"]
+        return row["role"] if row else None
 
     async def revoke(self, code: str, now: datetime) -> bool:
         """An open code stops working; False if there is none such (unknown, used, revoked)."""
@@ -116,18 +111,16 @@ class TargetClaims:
         return code
 
     async def take(self, code: str, person_id: int, now: datetime) -> dict | None:
-        """The open claim with this code, now confirmed by `person_id`; None if there is none."""
+        """The open claim with this code, now confirmed by `person_id`; None if there is none
+        (or another confirmation came first: one conditional statement)."""
         code = clean_code(code)
         row = await self.tx.one(
-            "SELECT * FROM target_claims WHERE code = ? AND confirmed_at IS NULL AND expires_at > ?",
-            (code, utc_text(now)),
+            "UPDATE target_claims SET confirmed_by = ?, confirmed_at = ? WHERE code = ?"
+            " AND confirmed_at IS NULL AND expires_at > ? RETURNING *",
+            (person_id, utc_text(now), code, utc_text(now)),
         )
         if row is None:
             return None
-        await self.tx.execute(
-            "UPDATE target_claims SET confirmed_by = ?, confirmed_at = ? WHERE code = ?",
-            (person_id, utc_text(now), code),
-        )
         claim = dict(row)
         claim["audiences"] = json.loads(claim["audiences"])
         return claim

@@ -47,8 +47,10 @@ class SessionLock:
 
     async def lost(self) -> None:
         """Return when the lock is gone (its connection broke); checks now and then."""
-        while True:
+        while self._conn is not None:
             await asyncio.sleep(CHECK_SECONDS)
+            if self._conn is None:
+                return  # let go on purpose
             try:
                 await asyncio.wait_for(self._conn.fetchval("SELECT 1"), CHECK_SECONDS * 2)
             except Exception as error:  # the connection, and with it the lock, is gone

@@ -209,8 +209,7 @@ class InboxWorker:
                     continue
                 queue.popleft()
                 self._done(row)
-                if not queue:
-                    await self._more(row, queue)
+                await self._next(row, queue)
         finally:
             self._workers.pop(key, None)
             if not queue:
@@ -218,38 +217,49 @@ class InboxWorker:
 
     async def _claim(self, queue: deque[InboxRow]) -> bool:
         """Several workers: hold the chat before handling any of its updates; if a live worker
-        holds it, its rows are that worker's (they stay pending in the database)."""
+        holds it, its rows are that worker's (they stay pending in the database). Held, the
+        chat's pending rows are read back, oldest first: another worker may have stored older
+        ones than those this one received."""
         if self.claims is None:
             return True
         first = queue[0]
         while True:
             try:
                 restarts = await self.claims.claim(first.source, first.chat_key)
-                if restarts is None:
-                    break
-                if restarts >= MAX_RESTARTS:  # what its workers died on, each time
-                    queue.popleft()
-                    await self._give_up(first, restarts)
-                    if not queue:
-                        await self._more(first, queue)
-                return bool(queue)
+                break
             except Exception:
                 log.warning("could not claim chat %s; again in %s s", first.key, RETRY_SECONDS, exc_info=True)
                 await asyncio.sleep(RETRY_SECONDS)
-        for row in queue:
-            self._forget(row)
-        queue.clear()
-        return False
+        if restarts is None:
+            self._replace(queue, [])
+            return False
+        with contextlib.suppress(Exception):  # else what this worker received, in order
+            self._replace(queue, await self.claims.pending(first.source, first.chat_key))
+        if queue and restarts >= MAX_RESTARTS:  # what its workers died on, each time
+            oldest = queue.popleft()
+            await self._give_up(oldest, restarts)
+            await self._next(oldest, queue)
+        return bool(queue)
 
-    async def _more(self, last: InboxRow, queue: deque[InboxRow]) -> None:
-        """Several workers: before letting the chat go, what others stored for it meanwhile."""
+    async def _next(self, last: InboxRow, queue: deque[InboxRow]) -> None:
+        """Several workers: the chat's pending rows as the database has them, oldest first
+        (others may have stored some meanwhile); with none, the chat is let go."""
         if self.claims is None:
             return
         try:
             rows = await self.claims.release(last.source, last.chat_key)
         except Exception:
-            log.warning("could not let chat %s go; the next sweep takes its rows", last.key, exc_info=True)
+            log.warning("could not read chat %s's updates; going on with those in hand", last.key,
+                        exc_info=True)
             return
+        self._replace(queue, rows)
+
+    def _replace(self, queue: deque[InboxRow], rows: list[InboxRow]) -> None:
+        keep = {row.id for row in rows}
+        for row in queue:
+            if row.id not in keep:
+                self._forget(row)
+        queue.clear()
         for row in rows:
             self._taken[row.id] = row
             self._idle.clear()

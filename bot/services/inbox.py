@@ -106,11 +106,15 @@ class ChatClaims:
             return await claims.count_restart(source, chat_key) if held.worker != self.worker else 0
 
     async def release(self, source: str, chat_key: str) -> list[InboxRow]:
-        """Let the chat go; if updates of it are pending still (stored by another worker while
-        this one held it), keep it and return them, oldest first."""
+        """Let the chat go; if updates of it are pending still (this worker's next ones, or
+        stored by another worker while this one held it), keep it and return them, oldest first."""
         async with self.db.statement() as tx:
             if await self._claims(tx).release(source, chat_key, self.worker):
                 return []
+        return await self.pending(source, chat_key)
+
+    async def pending(self, source: str, chat_key: str) -> list[InboxRow]:
+        """The chat's pending updates, oldest first, while this worker holds it (else none)."""
         async with self.db.reading() as tx:
             return await self._claims(tx).pending_held(source, chat_key, self.worker)
 

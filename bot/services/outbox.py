@@ -24,7 +24,7 @@ from storage.repositories import Repos
 REPLY = "reply"
 # Several workers, until the sending side's own claims (w18send) replace it: how long a row
 # one worker took to send is left to it (a dead worker's rows go again after this)
-SEND_LEASE = timedelta(seconds=30)
+SEND_LEASE = timedelta(seconds=10)
 
 
 @dataclass

@@ -34,7 +34,7 @@ from bot.config import Settings
 from bot.emulator.line import LineEmulator, LineUser, make_user_id
 from bot.emulator.telegram import SimUser, TelegramEmulator
 from bot.handlers.line.webhook import WEBHOOK_PATH
-from tests.databases import database_env, database_for
+from tests.databases import database_env
 from tests.e2e import line_world
 from tests.e2e.bot_world import QUESTION, SUMMARY, buttons_of, expect, poster_bytes, text_of
 
@@ -208,7 +208,8 @@ async def _listening(port: int, timeout: float) -> None:  # noqa: ASYNC109
 
 async def prepare(tmp_path: Path) -> None:
     """The koordinator role for both koordinators (their Telegram ids), before any worker starts."""
-    app = await App.open(Settings(database=database_for(tmp_path), flow="default"))
+    where = {name.removeprefix("HUMAS_").lower(): value for name, value in database_env(tmp_path).items()}
+    app = await App.open(Settings(flow="default", **where))
     try:
         for user_id in KOORDINATORS:
             await app.people.grant("koordinator", "telegram", user_id)

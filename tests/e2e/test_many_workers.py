@@ -140,3 +140,65 @@ async def test_four_workers_behind_a_proxy_reach_what_one_worker_does(tmp_path):
     assert len(state["trails"]) == CLIENTS
     assert state["inbox"] == {"handled": updates}, "every update handled once, none failed"
     assert all(len(served) == 4 for served in many.served), "every worker took webhook calls"
+
+
+TAKEOVER_CLIENTS = 40
+
+
+def pollers(fleet: f.Fleet) -> list[int]:
+    """The workers whose log says they took the poller's lock, in order of their logs."""
+    logs = [(fleet.tmp_path / f"worker{i}.log").read_text(errors="replace") for i in range(fleet.count)]
+    return [i for i, log in enumerate(logs) if "this worker polls Telegram now" in log]
+
+
+async def test_the_poller_killed_another_worker_polls_within_seconds_nothing_lost_or_twice(tmp_path):
+    telegram = TelegramEmulator(token=TOKEN)
+    await telegram.start()
+    fleet = f.Fleet(tmp_path, telegram, None, count=3, webhook=False)
+    codes: dict[int, str] = {}
+    seen: dict[int, list[str]] = {}
+    try:
+        await fleet.start()
+        await asyncio.sleep(1.0)  # every worker up: one polls, the others wait on its lock
+        [poller] = pollers(fleet)
+        users = [telegram.user(20_000 + n, f"Klien {n}", language_code="id") for n in range(TAKEOVER_CLIENTS)]
+
+        async def client(n: int) -> None:
+            codes[n] = await f.telegram_intake(users[n], n)
+            seen[n] = f.telegram_seen(users[n], n)
+
+        started = time.monotonic()
+        walks = asyncio.gather(*(client(n) for n in range(TAKEOVER_CLIENTS)))
+        await telegram.wait_for(lambda: sum(len(u.messages) for u in users) > 4 * TAKEOVER_CLIENTS,
+                                timeout=60, what="the clients half-way")
+        killed = time.monotonic()
+        await fleet.kill(poller)
+        await asyncio.sleep(0.05)  # a poll the dead worker had on its way is counted by now
+        polls = telegram._poller
+        await telegram.wait_for(lambda: telegram._poller > polls, timeout=30, what="another poller")
+        takeover = time.monotonic() - killed
+        try:
+            await walks
+        except BaseException:
+            print(fleet.logs())
+            raise
+        wall = time.monotonic() - started
+        state = await database_state(tmp_path)
+        after = pollers(fleet)
+    finally:
+        await fleet.stop()
+        await telegram.stop()
+    assert_no_violations(telegram)
+    repeated = {n: [m for m, k in Counter(messages).items() if k > 1] for n, messages in seen.items()}
+    repeated = {n: r for n, r in repeated.items() if r}
+    print(f"\npoller killed with {sum(state['inbox'].values())} updates stored: another polled after"
+          f" {takeover:.2f} s; clients done {len(codes)}/{TAKEOVER_CLIENTS};"
+          f" requests {len(state['requests'])} (clients' walks {wall:.1f} s);"
+          f" messages a client saw twice (sent again after the kill): {sum(map(len, repeated.values()))}")
+    assert takeover < 10, "another worker polls within seconds"
+    assert len(after) == 2 and poller in after, "the others waited; one took over"
+    assert len(codes) == TAKEOVER_CLIENTS and len(set(codes.values())) == TAKEOVER_CLIENTS, "nothing lost"
+    assert len(state["requests"]) == TAKEOVER_CLIENTS, "one request each: no Kirim handled twice"
+    assert set(state["versions"].values()) == {1}
+    assert set(state["inbox"]) == {"handled"}, "every update handled, none failed"
+    assert all(len(trail) == 1 for trail in state["trails"].values()), "one submission each"
