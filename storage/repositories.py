@@ -442,20 +442,21 @@ class Outbox:
         self, request_id: int | None, kind: str, recipient: str | int, payload: dict,
         due_at: datetime, dedupe_key: str | None = None,
     ) -> int | None:
-        """Queue one message; a repeated dedupe key is ignored (never sent twice)."""
-        if dedupe_key and await self.tx.scalar(
-            "SELECT 1 FROM outbox WHERE dedupe_key = ?", (dedupe_key,)
-        ):
-            return None
+        """Queue one message; a repeated dedupe key is ignored (never sent twice), also when
+        two transactions queue it at once (the second waits for the first, then skips it)."""
         now = utcnow_text()
-        self.tx.queued = True
-        self.tx.kinds.add(kind)
-        row_id = await self.tx.execute(
+        added = await self.tx.all(
             "INSERT INTO outbox (request_id, kind, recipient, payload, dedupe_key, due_at,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
             (request_id, kind, str(recipient), json.dumps(payload), dedupe_key,
              utc_text(due_at), now, now),
         )
+        if not added:
+            return None
+        row_id = added[0]["id"]
+        self.tx.queued = True
+        self.tx.kinds.add(kind)
         self.tx.fresh.append(_queued(row_id, request_id, kind, str(recipient), payload, dedupe_key,
                                      utc_text(due_at), now))
         return row_id

@@ -160,3 +160,15 @@ async def test_one_persons_updates_are_never_in_hand_on_two_workers_at_once(app,
         mine = sorted((started, ended, row_id) for c, row_id, started, ended in spans if c == chat)
         assert [row_id for *_, row_id in mine] == sorted(row_id for *_, row_id in mine), "in order"
         assert all(a[1] <= b[0] for a, b in zip(mine, mine[1:], strict=False)), "never two in hand at once"
+
+
+async def test_a_notice_queued_twice_at_once_is_one_row(app, other, clock):
+    async def queue(each: App, key: str) -> int | None:
+        async with each.db.transaction() as tx:
+            return await Repos(tx).outbox.add(None, "notice", "1", {"kind": "prompt"}, clock.now(),
+                                              dedupe_key=key)
+
+    for n in range(ROUNDS):
+        results = await at_once(queue(app, f"pub:{n}"), queue(other, f"pub:{n}"))
+        assert sum(isinstance(r, int) for r in results) == 1 and None in results, results
+    assert await count(app, "SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE 'pub:%'") == ROUNDS
