@@ -24,7 +24,6 @@ skipped by their id, so nothing is lost and nothing handled twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 
@@ -81,22 +80,34 @@ class Poller:
     async def lead(self) -> None:
         """Several workers: poll while this worker holds the token's lock; wait for it otherwise."""
         lock = leadership(self.worker.app.db, int(self.bot.token.split(":")[0]) % 2**31)
+        failures = 0
         try:
             while True:
-                await lock.acquire()  # waits while another worker polls
-                log.info("this worker polls Telegram now")
-                await self._resume_point()
-                polling = asyncio.create_task(self.run(), name="telegram polling")
-                lost = asyncio.create_task(lock.lost(), name="poller lock")
-                await asyncio.wait({polling, lost}, return_when=asyncio.FIRST_COMPLETED)
-                for task in (polling, lost):
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-                if polling.done() and not polling.cancelled() and polling.exception():
-                    raise polling.exception()
+                try:
+                    await self._lead_once(lock)
+                    failures = 0
+                except Exception as error:  # the database, say: let the lock go, try again
+                    wait = BACKOFF[min(failures, len(BACKOFF) - 1)]
+                    failures += 1
+                    log.warning("polling as the leader stopped (%s); again in %.1f s", error, wait)
+                    await lock.release()
+                    await asyncio.sleep(wait)
         finally:
             await lock.release()
+
+    async def _lead_once(self, lock) -> None:
+        """Wait for the lock, then poll until this process or the lock's connection fails."""
+        await lock.acquire()  # waits while another worker polls
+        log.info("this worker polls Telegram now")
+        await self._resume_point()
+        polling = asyncio.create_task(self.run(), name="telegram polling")
+        lost = asyncio.create_task(lock.lost(), name="poller lock")
+        await asyncio.wait({polling, lost}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (polling, lost):
+            task.cancel()
+        outcome, _ = await asyncio.gather(polling, lost, return_exceptions=True)
+        if isinstance(outcome, Exception):
+            raise outcome
 
     async def _resume_point(self) -> None:
         async with self.worker.app.db.reading() as tx:
