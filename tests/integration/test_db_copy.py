@@ -83,6 +83,11 @@ async def build_office(tmp_path: Path, clock, server) -> str:
             repos = Repos(tx)
             await repos.drafts.save(line, "line", "caption", {"data": {"title": "Seminar"}})
             await repos.pending.set(ids["direktur"], "reason", {"code": code, "act": "reject"})
+            # update 9001 in hand (claims are written on PostgreSQL only; a copied one names a
+            # worker that is not running, and is taken over at once)
+            await tx.execute("INSERT INTO inbox_claims (source, chat_key, claimed_by, claimed_until)"
+                             " VALUES (?, ?, ?, ?)",
+                             ("telegram", "1001", "office:1:ab", "2026-11-26T02:00:30+00:00"))
             # the default flow has no evaluation rows (UB FISIP and BKK do): one action as they write it
             await tx.execute(
                 "INSERT INTO evaluation_actions (flow, period, step_id, text, owner_id, due_on, created_by,"
