@@ -102,6 +102,8 @@ async def started(app: App, *, telegram: bool = True, line: bool = True) -> Asyn
             alive = presence(app.db, app.worker_id)
             await alive.acquire()
             stack.push_async_callback(alive.release)
+            kept = asyncio.create_task(alive.keep(), name="presence")
+            stack.callback(kept.cancel)  # before the release above
         if telegram and settings.telegram_token is not None:
             from bot.handlers.telegram.application import build
             from bot.handlers.telegram.application import started as telegram_started

@@ -57,6 +57,17 @@ class SessionLock:
                 log.warning("lost the connection that held a session lock: %s", error)
                 return
 
+    async def keep(self) -> None:
+        """Hold the lock for good: taken again whenever its connection breaks (a database
+        restart), until cancelled."""
+        while True:
+            await self.lost()
+            try:
+                await self.acquire()
+            except Exception as error:
+                log.warning("could not take a session lock again (%s); trying on", error)
+                await asyncio.sleep(CHECK_SECONDS)
+
     async def release(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
