@@ -149,8 +149,10 @@ class Poller:
             await asyncio.sleep(max(0.0, started + POLL_GAP - time.monotonic()))
 
     async def confirm(self) -> None:
-        """Tell Telegram what is done (on the way out), without waiting for anything new."""
-        if not self._fetched:
+        """Tell Telegram what is done (on the way out), without waiting for anything new.
+        Several workers: not done, another worker may be polling by now (a getUpdates from here
+        would cut its poll short); the next poller starts from what the database knows."""
+        if not self._fetched or self._shared:
             return
         await self.request.initialize()
         try:
