@@ -202,3 +202,41 @@ async def test_the_poller_killed_another_worker_polls_within_seconds_nothing_los
     assert set(state["versions"].values()) == {1}
     assert set(state["inbox"]) == {"handled"}, "every update handled, none failed"
     assert all(len(trail) == 1 for trail in state["trails"].values()), "one submission each"
+
+
+async def test_a_webhook_worker_killed_its_chats_go_on_at_another(tmp_path):
+    """kill -9 one of two webhook workers while clients write: the proxy sends the rest to the
+    other, which takes the dead worker's chats (its presence lock is gone) and handles what it
+    had stored and not finished; nothing lost, nothing twice."""
+    telegram = TelegramEmulator(token=TOKEN, push_webhook=True)
+    await telegram.start()
+    fleet = f.Fleet(tmp_path, telegram, None, count=2)
+    codes: dict[int, str] = {}
+    try:
+        await fleet.start()
+        users = [telegram.user(40_000 + n, f"Klien {n}", language_code="id") for n in range(TAKEOVER_CLIENTS)]
+
+        async def client(n: int) -> None:
+            codes[n] = await f.telegram_intake(users[n], n)
+
+        walks = asyncio.gather(*(client(n) for n in range(TAKEOVER_CLIENTS)))
+        await telegram.wait_for(lambda: sum(len(u.messages) for u in users) > 4 * TAKEOVER_CLIENTS,
+                                timeout=60, what="the clients half-way")
+        await fleet.kill(0)
+        try:
+            await walks
+        except BaseException:
+            print(fleet.logs())
+            raise
+        state = await database_state(tmp_path)
+        failed_over = fleet.proxies[0].failed
+    finally:
+        await fleet.stop()
+        await telegram.stop()
+    assert_no_violations(telegram)
+    print(f"\nwebhook worker killed: clients done {len(codes)}/{TAKEOVER_CLIENTS}, requests"
+          f" {len(state['requests'])}, calls the proxy moved to the other worker {sum(failed_over.values())}")
+    assert len(codes) == TAKEOVER_CLIENTS and len(state["requests"]) == TAKEOVER_CLIENTS
+    assert set(state["versions"].values()) == {1}
+    assert set(state["inbox"]) == {"handled"}, "every update handled, none failed"
+    assert all(len(trail) == 1 for trail in state["trails"].values()), "one submission each"
