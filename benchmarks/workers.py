@@ -18,9 +18,9 @@ the emulator. Throughput: updates answered / wall time from the first update to 
 answer. Printed per variant: updates/s, p50 and p99 latency, the speed-up of the last
 variant over the first.
 
-The bot keeps Telegram's 30 messages a second per token (its budget); until the sending
-side shares that budget across workers in the database, each worker keeps its own, so four
-workers may send up to four times as fast as Telegram allows one bot.
+The bot keeps Telegram's 30 messages a second per token (its budget), shared by every
+worker in the database: four workers send no faster than one, and the figures say what
+else they add (CPU for the heavy updates, a shorter wait per update below the budget).
 """
 
 from __future__ import annotations

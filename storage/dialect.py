@@ -80,6 +80,7 @@ class Dialect:
         other processes once it commits (`origin` names the process, which knows already);
         None where there are none."""
         return None
+
     for_update = ""  # a SELECT's row lock to the end of the transaction (SQLite: one writer anyway)
 
     def alive(self, worker: str) -> str:

@@ -76,7 +76,6 @@ class Notifier:
         self._recent: set[int] = set()  # rows done while a look at the outbox was in flight
         self._tries: dict[int, int] = {}
         self._marks = _SentMarks(app)
-        self._shared = app.db.dialect.shared  # several workers may send from this database
 
     def wake(self) -> None:
         self._wake.set()
@@ -153,18 +152,11 @@ class Notifier:
             while queue:
                 row = queue[0]
                 async with self._slots:
-                    if self._shared and not await self.app.outgoing.take(row["id"]):
-                        queue.popleft()  # another worker sends it (stand-in claim, see Outgoing.take)
-                        self._taken.discard(row["id"])
-                        self._recent.add(row["id"])
-                        continue
                     try:
                         delivered = await self._deliver(row)
                     except Exception:
                         log.exception("sending outbox row %s failed", row["id"])
                         delivered = await self._failed_unexpectedly(row)
-                if not delivered and self._shared:
-                    await self.app.outgoing.put_back(row["id"])
                 if not delivered:  # told to wait: the rest keep their order for a later pass
                     for later in queue:
                         self._taken.discard(later["id"])

@@ -14,17 +14,13 @@ carries platform-neutral Replies (`bot.chat.replies.to_payload`):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from bot.chat.replies import Reply, to_payload
 from bot.clock import Clock
-from storage.db import Database, utc_text
+from storage.db import Database
 from storage.repositories import Repos
 
 REPLY = "reply"
-# Several workers, until the sending side's own claims (w18send) replace it: how long a row
-# one worker took to send is left to it (a dead worker's rows go again after this)
-SEND_LEASE = timedelta(seconds=10)
 
 
 @dataclass
@@ -65,21 +61,3 @@ class Outgoing:
         """Several replies went out: one statement (not waited on to be durable, as `mark`)."""
         async with self.db.statement(durable=False) as tx:
             await Repos(tx).outbox.mark_many(row_ids, "sent")
-
-    async def take(self, row_id: int) -> bool:
-        """Several workers: this one sends the row; False if another took it (or it went).
-        A stand-in for the sending side's claims: the row's `updated_at` is moved a lease
-        ahead, which only a pending row not taken by anyone (updated_at not in the future)
-        allows, in one statement."""
-        now = datetime.now(UTC)
-        async with self.db.statement() as tx:
-            taken = await tx.all(
-                "UPDATE outbox SET updated_at = ? WHERE id = ? AND status = 'pending' AND updated_at <= ?"
-                " RETURNING id", (utc_text(now + SEND_LEASE), row_id, utc_text(now)))
-        return bool(taken)
-
-    async def put_back(self, row_id: int) -> None:
-        """A row taken but not sent (the platform said to wait): anyone may take it again."""
-        async with self.db.statement() as tx:
-            await tx.execute("UPDATE outbox SET updated_at = ? WHERE id = ? AND status = 'pending'",
-                             (utc_text(datetime.now(UTC)), row_id))
