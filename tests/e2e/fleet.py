@@ -37,14 +37,11 @@ from bot.handlers.line.webhook import WEBHOOK_PATH
 from tests.databases import database_env
 from tests.e2e import line_world
 from tests.e2e.bot_world import QUESTION, SUMMARY, buttons_of, expect, poster_bytes, text_of
+from tests.ports import free_port, listening
 
 SECRET = "fleet-webhook-secret"
 KOORDINATORS = {2001: "Budi", 2002: "Bayu"}
 PATIENCE = 60.0  # seconds for one reply when hundreds of people write at once
-
-
-def free_port() -> int:
-    return line_world.free_port()
 
 
 class RoundRobin:
@@ -134,7 +131,7 @@ class Fleet:
             return
         ports = [self.telegram_ports[index]] + ([self.line_ports[index]] if self.line else [])
         for port in ports:
-            await _listening(port, timeout)
+            await listening(port, timeout, pause=0.1)
 
     def env(self, index: int) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HUMAS_")}
@@ -188,22 +185,6 @@ class Fleet:
     def logs(self) -> str:
         return "\n".join((self.tmp_path / f"worker{i}.log").read_text(errors="replace")[-3000:]
                          for i in range(self.count))
-
-
-async def _listening(port: int, timeout: float) -> None:  # noqa: ASYNC109
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            if loop.time() > deadline:
-                raise
-            await asyncio.sleep(0.1)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
 
 
 async def prepare(tmp_path: Path) -> None:

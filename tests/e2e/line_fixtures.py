@@ -13,6 +13,14 @@ import pytest
 from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, AsyncMessagingApiBlob, Configuration
 
 from bot.emulator.line import LineEmulator
+from tests.e2e.line_world import (
+    LINE_PEOPLE,
+    LINE_ROLES,
+    LineWorld,
+    follow_all,
+    line_settings,
+    running_line_bot,
+)
 
 CHANNEL_SECRET = "test-channel-secret"
 ACCESS_TOKEN = "test-access-token"
@@ -52,3 +60,14 @@ async def line_apis(
     """The SDK's messaging and blob (content) clients, talking to ``server``."""
     async with AsyncApiClient(sdk_configuration(server, access_token)) as client:
         yield AsyncMessagingApi(client), AsyncMessagingApiBlob(client)
+
+
+@pytest.fixture
+async def line_world(line_server, tmp_path, clock):
+    """The bot on LINE (default flow) with its people following it, roles granted."""
+
+    settings = line_settings(line_server, tmp_path)
+    async with running_line_bot(settings, clock, line_server) as (app, platforms):
+        world = LineWorld(line_server, app, platforms)
+        await follow_all(world, LINE_PEOPLE, LINE_ROLES)
+        yield world

@@ -4,7 +4,6 @@ emulator, with people in their LINE chats. Shared by the LINE end-to-end tests."
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from bot.handlers.line.webhook import WEBHOOK_PATH
 from bot.runner import Platforms, started
 from tests.databases import database_for
 from tests.e2e.bot_world import poster_bytes
+from tests.ports import free_port
 
 LINE_PEOPLE = {
     "client": "Sari",
@@ -30,12 +30,6 @@ LINE_PEOPLE = {
 }
 LINE_ROLES = {"koordinator": "koordinator", "koordinator2": "koordinator",
               "wakil_koordinator": "wakil_koordinator", "direktur": "direktur", "petugas": "petugas"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def line_settings(line: LineEmulator, tmp_path, flow: str = "default",

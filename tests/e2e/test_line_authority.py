@@ -7,34 +7,20 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
-import pytest
 
 from bot.emulator.line import make_user_id
 from tests.e2e.line_fixtures import line_server as line_server  # noqa: F401 - the fixture
+from tests.e2e.line_fixtures import line_world as line_world  # noqa: F401 - the fixture
 from tests.e2e.line_world import (
-    LINE_PEOPLE,
-    LINE_ROLES,
     LineWorld,
     expect,
     fill_intake,
-    follow_all,
     labels,
-    line_settings,
-    running_line_bot,
     submit,
     text_of,
 )
 
 SECRETS = ("Seminar Nasional Kesehatan", "+6281234567890", "#sehat")
-
-
-@pytest.fixture
-async def line_world(line_server, tmp_path, clock):
-    settings = line_settings(line_server, tmp_path)
-    async with running_line_bot(settings, clock, line_server) as (app, platforms):
-        world = LineWorld(line_server, app, platforms)
-        await follow_all(world, LINE_PEOPLE, LINE_ROLES)
-        yield world
 
 
 async def test_a_forged_revise_postback_shows_nobody_else_the_request(line_world: LineWorld):

@@ -17,9 +17,8 @@ from storage.repositories import Repos
 from tests.databases import database_env
 from tests.e2e import bot_world
 from tests.e2e.line_fixtures import line_server as line_server  # noqa: F401 - the fixture
+from tests.e2e.line_fixtures import line_world as line_world  # noqa: F401 - the fixture
 from tests.e2e.line_world import (
-    LINE_PEOPLE,
-    LINE_ROLES,
     LineWorld,
     expect,
     fill_intake,
@@ -34,15 +33,6 @@ from tests.e2e.line_world import (
 from tests.e2e.telegram_fixtures import telegram_server as telegram_server  # noqa: F401
 
 CARD_BUTTONS = ["✅ Setujui", "❌ Tolak", "↩️ Kembalikan untuk revisi"]
-
-
-@pytest.fixture
-async def line_world(line_server, tmp_path, clock):
-    settings = line_settings(line_server, tmp_path)
-    async with running_line_bot(settings, clock, line_server) as (app, platforms):
-        world = LineWorld(line_server, app, platforms)
-        await follow_all(world, LINE_PEOPLE, LINE_ROLES)
-        yield world
 
 
 async def test_full_request_on_line_with_approvals_on_line(line_world: LineWorld):

@@ -6,9 +6,7 @@ would: the JSON of a message the simulated user sent."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,32 +18,10 @@ from bot.emulator.telegram import TelegramEmulator
 from tests.databases import ON_POSTGRES, database_for
 from tests.e2e.bot_world import expect, running_bot, text_of
 from tests.integration.test_cli import humas
+from tests.ports import free_port, listening
 
 SECRET = "humas-Webhook_s3cret"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-async def listening(port: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-    """Wait until something accepts connections on the port."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            if loop.time() > deadline:
-                raise
-            await asyncio.sleep(0.02)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
 
 
 @asynccontextmanager

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.databases import database_env, untouched
+from tests.ports import free_port
 
 
 def humas(tmp_path: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -84,12 +85,6 @@ def test_bad_input_gives_one_line_and_exit_2(tmp_path, args, env, says):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and says in lines[0], result.stderr
     assert "s3cret" not in result.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_run_without_a_token_starts_the_sandbox_and_says_so(tmp_path):
