@@ -16,10 +16,10 @@ the event as `step_due_at`); older events without it get it recomputed from the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.domain.engine import Act, allowed_acts
 from bot.domain.flow import Flow, Step
@@ -28,16 +28,33 @@ from bot.domain.worktime import Calendar, add_working_time, working_between
 SYSTEM = "system"
 
 
-class Logged(Protocol):
+class Acted(Protocol):
+    """What the timing of an act needs of its audit-log line (storage.report_repos.Acted)."""
+
+    @property
+    def act(self) -> str: ...
+    @property
+    def step_id(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def data(self) -> dict: ...
+    @property
+    def at(self) -> datetime: ...
+
+
+class Logged(Acted, Protocol):
     """What the record needs of an audit-log line (storage.repositories.AuditEntry)."""
 
-    act: str
-    step_id: str
-    actor_name: str
-    role: str
-    note: str
-    data: dict
-    at: datetime
+    @property
+    def actor_name(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+
+
+E = TypeVar("E", bound=Acted)
+# A timed act: step id, working seconds taken, seconds past the deadline (None: not judged).
+ActTime = tuple[str, int, int | None]
 
 
 @dataclass(frozen=True)
@@ -96,27 +113,49 @@ class Judging:
 
 
 def sop_record(flow: Flow, calendar: Calendar, events: Sequence[Logged],
-               judging: Judging | None = None, timed_only: bool = False) -> list[StepRecord]:
-    """Every act on the request, in order, timed and judged as the module says; with
-    `timed_only`, the timed acts alone (what monev counts: a year's report skips the rest)."""
+               judging: Judging | None = None) -> list[StepRecord]:
+    """Every act on the request, in order, timed and judged as the module says."""
     judging = judging or Judging.of(flow)
-    numbers = judging.numbers
     records: list[StepRecord] = []
+    for event, step, started, timed in _walk(events, judging):
+        number = judging.numbers[step.id]
+        if started is None:
+            records.append(_system(number, step, event))
+        else:
+            role = judging.role(flow, event.role)
+            standard, due, worked, late = _times(step, event, started, calendar, timed)
+            records.append(StepRecord(number, step.id, step.name.id, role, event.actor_name or "-",
+                                      event.act, started, event.at, standard, due, worked, late, event.note,
+                                      timed=timed))
+    return records
+
+
+def act_times(calendar: Calendar, events: Sequence[Acted], judging: Judging) -> list[ActTime]:
+    """The timed acts of sop_record alone, as (step id, working seconds, seconds late or None
+    if not judged): what monev counts, the same figures, without a StepRecord for each (a
+    year's report times tens of thousands of acts)."""
+    found = []
+    for event, step, started, timed in _walk(events, judging):
+        if timed:
+            _, _, worked, late = _times(step, event, started, calendar, True)
+            found.append((step.id, worked, late))
+    return found
+
+
+def _walk(events: Sequence[E], judging: Judging) -> Iterator[tuple[E, Step, datetime | None, bool]]:
+    """Each event the record shows, with its step, when that step started (None for a system
+    event: it neither is timed nor starts the step) and whether it is timed."""
+    numbers = judging.numbers
     started = events[0].at if events else None
     for event in events:
         if event.act == "evidence" or event.step_id not in numbers:
             continue
         step = judging.steps[event.step_id]
         if event.role == SYSTEM:
-            if not timed_only:
-                records.append(_system(numbers[step.id], step, event))
+            yield event, step, None, False
             continue
-        timed = event.act != Act.SUBMIT and event.act in judging.acts[step.id]
-        if timed or not timed_only:
-            role = judging.role(flow, event.role)
-            records.append(_judged(numbers[step.id], step, role, event, started or event.at, calendar, timed))
+        yield event, step, started or event.at, event.act != Act.SUBMIT and event.act in judging.acts[step.id]
         started = event.at
-    return records
 
 
 def _system(number: int, step: Step, event: Logged) -> StepRecord:
@@ -124,17 +163,18 @@ def _system(number: int, step: Step, event: Logged) -> StepRecord:
                       None, None, event.note, timed=False, system=True)
 
 
-def _judged(number: int, step: Step, role: str, event: Logged, started: datetime,
-            calendar: Calendar, timed: bool) -> StepRecord:
+def _times(step: Step, event: Acted, started: datetime, calendar: Calendar,
+           timed: bool) -> tuple[int | None, datetime | None, int, int | None]:
+    """(standard, deadline, working seconds taken, seconds late) of an act by a person; the
+    standard, deadline and lateness None when the act is not judged."""
     standard = int(step.standard.total_seconds()) if step.standard and timed else None
     due = _due(step, event, started, calendar) if standard is not None else None
     worked = int(working_between(started, event.at, calendar).total_seconds())
     late = int(working_between(due, event.at, calendar).total_seconds()) if due is not None else None
-    return StepRecord(number, step.id, step.name.id, role, event.actor_name or "-", event.act, started,
-                      event.at, standard, due, worked, late, event.note, timed=timed)
+    return standard, due, worked, late
 
 
-def _due(step: Step, event: Logged, started: datetime, calendar: Calendar) -> datetime:
+def _due(step: Step, event: Acted, started: datetime, calendar: Calendar) -> datetime:
     given = event.data.get("step_due_at") if isinstance(event.data, dict) else None
     if isinstance(given, str) and given:
         return datetime.fromisoformat(given)

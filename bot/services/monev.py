@@ -3,9 +3,9 @@ SOP's time standards (*Mutu Baku*), for the office head's monthly report.
 
 A request belongs to the period of its submission (`requests.submitted_at`), in local dates,
 both ends included; everything that happened to it since counts, even after the period.
-Times come from `bot.domain.record.sop_record`: each act timed in the flow's working time from
-the previous act by a person, and on time when done by the step's deadline; late by the
-working time past it.
+Times come from `bot.domain.record` (`act_times`: the timed rows of `sop_record`): each act
+timed in the flow's working time from the previous act by a person, and on time when done by
+the step's deadline; late by the working time past it.
 
 Which actions are timed: the step's own acts (forward, reject, return) by its role. Not
 timed: submissions and resubmissions (the bot sees when a version arrives, not how long it
@@ -29,14 +29,13 @@ from zoneinfo import ZoneInfo
 from bot.domain.dates import long_date
 from bot.domain.engine import Act
 from bot.domain.flow import Flow, Text
-from bot.domain.record import Judging, StepRecord, sop_record
+from bot.domain.record import ActTime, Judging, act_times
 from bot.domain.request import Status
 from bot.domain.worktime import Calendar, flow_calendar
 from bot.i18n import t
 from bot.services.evaluation import ActionStatus, Evaluations
 from storage.db import Database
-from storage.report_repos import Reported, ReportRepo
-from storage.repositories import AuditEntry
+from storage.report_repos import Acted, Reported, ReportRepo
 
 DELIVERY_STATES = ("sent", "failed", "unknown")
 GOOD_SHARE, FAIR_SHARE = 0.8, 0.5  # on-time share: green from 80%, amber from 50%, red below
@@ -88,12 +87,12 @@ class Timing:
     late_seconds: int = 0  # working time past the deadlines, all late actions together
 
     @classmethod
-    def of(cls, records: Sequence[StepRecord]) -> Timing:
-        seconds = [r.seconds for r in records]
-        judged = [r.on_time for r in records if r.on_time is not None]
-        over = sum(r.late_seconds or 0 for r in records)
-        return cls(len(records), nearest_rank(seconds, 50), nearest_rank(seconds, 90),
-                   sum(judged), len(judged), over)
+    def of(cls, acts: Sequence[ActTime]) -> Timing:
+        """Of timed acts as `act_times` gives them: (step id, working seconds, seconds late)."""
+        seconds = [worked for _, worked, _ in acts]
+        late = [over for _, _, over in acts if over is not None]  # the judged ones
+        return cls(len(acts), nearest_rank(seconds, 50), nearest_rank(seconds, 90),
+                   late.count(0), len(late), sum(late))
 
     @property
     def late(self) -> int:
@@ -241,7 +240,7 @@ def _cut(text: str, limit: int) -> str:
 @dataclass(frozen=True)
 class RequestFacts:
     state: Reported  # its status and the channels chosen
-    events: list[AuditEntry]
+    events: list[Acted]  # in order
     deliveries: list[dict]  # push-info deliveries counted: {"platform", "status", "count"} each
 
 
@@ -279,7 +278,10 @@ async def load_facts(repo: ReportRepo, flow: str, low: datetime, high: datetime)
 def build_report(flow: Flow, start: date, end: date, facts: Sequence[RequestFacts],
                  calendar: Calendar, actions: Sequence[ActionStatus] = ()) -> Report:
     judging = Judging.of(flow)
-    timed = [r for f in facts for r in sop_record(flow, calendar, f.events, judging, timed_only=True)]
+    timed: dict[str, list[ActTime]] = {step_id: [] for step_id in judging.steps}  # by step
+    for f in facts:
+        for act in act_times(calendar, f.events, judging):
+            timed[act[0]].append(act)
     status = Counter(f.state.status for f in facts)
     return Report(
         office=flow.office, title=flow.title, start=start, end=end, received=len(facts),
@@ -295,21 +297,20 @@ def _text(flow: Flow, role: str) -> Text:
     return Text(id=flow.role_name(role, "id"), en=flow.role_name(role, "en"))
 
 
-def _step_stats(flow: Flow, timed: list[StepRecord]) -> list[StepStats]:
+def _step_stats(flow: Flow, timed: dict[str, list[ActTime]]) -> list[StepStats]:
     stats = []
     for i, step in enumerate(flow.request_steps, start=1):
-        mine = [r for r in timed if r.step_id == step.id]
         standard = int(step.standard.total_seconds()) if step.standard else None
         stats.append(StepStats(step.number or i, step.id, step.name, step.role, _text(flow, step.role),
-                               standard, Timing.of(mine)))
+                               standard, Timing.of(timed[step.id])))
     return stats
 
 
-def _role_stats(flow: Flow, timed: list[StepRecord]) -> list[RoleStats]:
+def _role_stats(flow: Flow, timed: dict[str, list[ActTime]]) -> list[RoleStats]:
     roles = list(dict.fromkeys(step.role for step in flow.request_steps))  # in SOP order
-    by_step = {step.id: step.role for step in flow.request_steps}
     return [
-        RoleStats(role, _text(flow, role), Timing.of([r for r in timed if by_step[r.step_id] == role]))
+        RoleStats(role, _text(flow, role), Timing.of([act for step in flow.request_steps if step.role == role
+                                                      for act in timed[step.id]]))
         for role in roles
     ]
 
