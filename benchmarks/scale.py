@@ -1,6 +1,6 @@
 """A year of data: what humas-bot's everyday reads and writes cost on a large history.
 
-    .venv/bin/python benchmarks/scale.py [--sizes 10000,100000] [--postgres URL]
+    .venv/bin/python benchmarks/scale.py [--sizes 10000,100000] [--postgres URL] [--only month,year]
 
 For each size, a database with that many archived requests and 200 open ones, every one walked
 as the running bot walks it: each client's and holder's action a Telegram update stored in the
@@ -55,6 +55,7 @@ from benchmarks import history  # noqa: E402
 ACTIVE = 200
 TARGETS = {"queue": ("ms", 20.0), "press": ("ms", 20.0), "month": ("ms", 1000.0),
            "year": ("ms", 5000.0), "kb_after": ("KB", 4.0)}
+FIGURES = ("queue", "status", "press", "month", "year", "export", "size")  # what --only names
 LABELS = {
     "queue": "queue (/antrian, 50 cards)",
     "status": "client's /status",
@@ -144,26 +145,31 @@ async def measure(database: Path | str, size: int, engine: str, args, media: Pat
         approvals = Approvals(app)
         koordinator = await app.people.person("telegram", history.PEOPLE["koordinator"])
         client = await app.people.person("telegram", history.CLIENT_BASE)
-        waiting = await app.requests.waiting_for(koordinator)
-        figures.notes.append(f"{len(waiting)} waiting for the koordinator")
-        queue = await timed(lambda: approvals.queue(koordinator, "id"), args.repeat)
-        status = await timed(lambda: approvals.status(client, "id"), args.repeat)
-        figures.values |= {"queue": statistics.median(queue), "status": statistics.median(status)}
-        figures.values["press"], figures.values["press_statements"] = await presses(hist, waiting, args)
+        if wanted(args, "queue", "status", "press"):
+            waiting = await app.requests.waiting_for(koordinator)
+            figures.notes.append(f"{len(waiting)} waiting for the koordinator")
+            queue = await timed(lambda: approvals.queue(koordinator, "id"), args.repeat)
+            status = await timed(lambda: approvals.status(client, "id"), args.repeat)
+            figures.values |= {"queue": statistics.median(queue), "status": statistics.median(status)}
+            figures.values["press"], figures.values["press_statements"] = await presses(hist, waiting, args)
         last = end.astimezone(app.settings.zone).date().replace(day=1) - timedelta(days=1)
         reports = Reports(app)
         month = month_bounds(last.year, last.month)
         year = (date(last.year - 1, last.month, 1) + timedelta(days=31)).replace(day=1), last
-        figures.values["month"] = statistics.median(
-            await timed(lambda: reports.render(*month, "id"), args.slow_repeat))
-        figures.values["year"] = statistics.median(
-            await timed(lambda: reports.render(*year, "id"), args.slow_repeat))
-        figures.notes.append(f"month {month[0]}..{month[1]}, year {year[0]}..{year[1]}")
+        for key, period in (("month", month), ("year", year)):
+            if wanted(args, key):
+                spent = await timed(lambda period=period: reports.render(*period, "id"), args.slow_repeat)
+                figures.values[key] = statistics.median(spent)
+                runs = ", ".join(f"{ms:.0f}" for ms in spent)
+                figures.notes.append(f"{key} {period[0]}..{period[1]} ({runs} ms)")
         archive = Archive(app.db, app.flow, app.files, app.settings.zone, app.requests.calendar)
         code = f"PUB-{history.START.year}-{1:04d}"
-        with tempfile.TemporaryDirectory() as out:
-            figures.values["export"] = statistics.median(
-                await timed(lambda: archive.export(code, Path(out)), args.slow_repeat))
+        if wanted(args, "export"):
+            with tempfile.TemporaryDirectory() as out:
+                figures.values["export"] = statistics.median(
+                    await timed(lambda: archive.export(code, Path(out)), args.slow_repeat))
+        if not wanted(args, "size"):
+            return figures
         requests = size + ACTIVE
         figures.values["kb_before"] = await used_bytes(app) / requests / 1024
         if args.retention and importlib.util.find_spec("bot.services.retention") is not None:
@@ -185,6 +191,11 @@ async def measure(database: Path | str, size: int, engine: str, args, media: Pat
             with tempfile.TemporaryDirectory() as out:  # the archive still exports a pruned request
                 await archive.export(code, Path(out))
     return figures
+
+
+def wanted(args, *figures: str) -> bool:
+    """Whether --only asks for any of these figures (all of them without --only)."""
+    return args.only is None or bool(args.only & set(figures))
 
 
 async def presses(hist, waiting, args) -> tuple[float, float]:
@@ -324,7 +335,13 @@ def main() -> int:
                         help="skip the retention pass (111 s at 10,000; it grows with the history)")
     parser.add_argument("--postgres", metavar="URL",
                         help="also on PostgreSQL: a server URL whose user may CREATE DATABASE")
+    parser.add_argument("--only", type=lambda text: set(text.split(",")) - {""}, metavar="FIGURES",
+                        help="only these, comma-separated: queue, status, press, month, year, export, size "
+                             "(the KB per request and retention); e.g. --only month,year")
     args = parser.parse_args()
+    if args.only is not None and not args.only <= set(FIGURES):
+        unknown = ", ".join(sorted(args.only - set(FIGURES)))
+        parser.error(f"--only: unknown {unknown}; known: {', '.join(FIGURES)}")
     import logging
 
     logging.basicConfig(level=logging.WARNING)
