@@ -240,6 +240,42 @@ async def test_chart_is_a_png_with_the_level_colours(report):
     assert {LEVEL["good"], LEVEL["fair"], LEVEL["poor"]} <= hex_colours
 
 
+async def choose(app, code: str, channels: list[str]) -> None:
+    """The client's choice of channels in the request's content, as the intake keeps it."""
+    async with app.db.transaction() as tx:
+        repos = Repos(tx)
+        request_id = await repos.requests.id_of(code)
+        row = await tx.one("SELECT content FROM request_versions WHERE request_id = ?", (request_id,))
+        content = Content.model_validate_json(row["content"]).model_copy(update={"channels": channels})
+        await tx.execute("UPDATE request_versions SET content = ? WHERE request_id = ?",
+                         (content.model_dump_json(), request_id))
+
+
+async def test_channels_count_the_clients_choice_and_line_deliveries_of_published_requests_only(
+        app, clock, people):
+    """A published request counts once for each channel its client chose, each platform the
+    bot's push-info reached (LINE as well as Telegram) and each channel of its evidence; a request
+    that was not published counts for none of them, whatever its client chose."""
+    s = Seeder(app, clock, people)
+    async with app.db.transaction() as tx:
+        await Repos(tx).subscribers.subscribe("line", "U" + "a" * 32, None, ["mahasiswa"])
+    chosen = ["instagram", "website"]
+    published = await s.submit(datetime(2026, 11, 2, 9, 0, tzinfo=WIB))
+    await choose(app, published, chosen)
+    await s.approvals(published, 30, 30, 30)
+    await s.broadcast(published, 30, ["sent"])
+    await s.evidence(published, "website")
+    await s.archive(published, 30)
+    unpublished = await s.submit(datetime(2026, 11, 3, 9, 0, tzinfo=WIB))
+    await choose(app, unpublished, ["youtube"])
+    await s.after(30, s.decide(unpublished, "koordinator", Act.REJECT, "Bukan kegiatan kampus"))
+
+    report = await monev(app.db, app.flow, *NOVEMBER, app.settings.zone)
+    assert report.channels == {"instagram": 1, "line": 1, "website": 1}
+    assert report.deliveries == {"sent": 1, "failed": 0, "unknown": 0}
+    assert "Kanal: instagram 1, line 1, website 1." in report.summary_text("id")
+
+
 async def test_an_empty_period_still_reports_and_draws(app):
     empty = await monev(app.db, app.flow, date(2025, 1, 1), date(2025, 1, 31), app.settings.zone)
     assert (empty.received, [s.timing.count for s in empty.steps]) == (0, [0, 0, 0, 0, 0])
