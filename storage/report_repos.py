@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -64,15 +65,18 @@ class ReportRepo:
         requests submitted in [low, high)."""
         rows = await self.tx.all(
             "SELECT r.id, r.status, v.content FROM requests r JOIN request_versions v"
-            f" ON v.request_id = r.id AND v.version = r.version WHERE {_PERIOD} ORDER BY r.id",
+            f" ON v.request_id = r.id AND v.version = r.version WHERE {_PERIOD}"
+            " ORDER BY r.submitted_at, r.id",  # as the index finds them, so SQLite sorts nothing
             self._params(flow, low, high),
         )
         return {row["id"]: Reported(Status(row["status"]), json.loads(row["content"]).get("channels") or [])
                 for row in rows}
 
-    async def events(self, flow: str, low: datetime, high: datetime) -> dict[int, list[Acted]]:
-        """Request id -> its audit events in order, for the same requests: only what the report
-        times and counts (no actor, note or version, and so no names to look up)."""
+    async def events(self, flow: str, low: datetime, high: datetime) -> Iterator[tuple[int, list[Acted]]]:
+        """(request id, its audit events in order) for the same requests, one request at a time:
+        only what the report times and counts (no actor, note or version, and so no names to look
+        up), each request's events made into Python objects when the report comes to it, so a
+        year's are never all alive at once."""
         rows = await self.tx.all(
             "SELECT a.request_id, a.act, a.step_id, a.role, a.data, a.at FROM requests r"
             f" JOIN audit_log a ON a.request_id = r.id WHERE {_PERIOD}"
@@ -81,11 +85,7 @@ class ReportRepo:
             " ORDER BY r.submitted_at, r.id, a.id",
             self._params(flow, low, high),
         )
-        events: dict[int, list[Acted]] = defaultdict(list)
-        for row in rows:
-            data, at = event_data(row["data"]), datetime.fromisoformat(row["at"])
-            events[row["request_id"]].append(Acted(row["act"], row["step_id"], row["role"], data, at))
-        return events
+        return _by_request(rows)
 
     async def deliveries(self, flow: str, low: datetime, high: datetime) -> dict[int, list[dict]]:
         """Request id -> its push-info deliveries counted by platform and status, {"platform",
@@ -112,3 +112,17 @@ class ReportRepo:
                 found[row["request_id"]] += [{"platform": platform, "status": status, "count": n}
                                              for status, n in statuses.items()]
         return found
+
+
+def _by_request(rows: list) -> Iterator[tuple[int, list[Acted]]]:
+    """Rows ordered by request (each request's together) as (request id, its events)."""
+    current, events = None, []
+    for row in rows:
+        if row["request_id"] != current:
+            if events:
+                yield current, events
+            current, events = row["request_id"], []
+        data, at = event_data(row["data"]), datetime.fromisoformat(row["at"])
+        events.append(Acted(row["act"], row["step_id"], row["role"], data, at))
+    if events:
+        yield current, events

@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -263,33 +263,53 @@ def period_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, dat
     return datetime.combine(start, time(), zone), datetime.combine(end + timedelta(days=1), time(), zone)
 
 
-async def load_facts(repo: ReportRepo, flow: str, low: datetime, high: datetime) -> list[RequestFacts]:
-    """The period's requests with their events and deliveries: four set-based queries in all."""
+async def load_facts(repo: ReportRepo, flow: str, low: datetime, high: datetime) -> Iterator[RequestFacts]:
+    """The period's requests with their events and deliveries, read in four set-based queries
+    and made one request at a time as the report takes them (a year's events are never all
+    Python objects at once; a request without events still counts)."""
     states = await repo.requests(flow, low, high)
     events = await repo.events(flow, low, high)
     deliveries = await repo.deliveries(flow, low, high)
-    return [RequestFacts(state, events.get(rid, []), deliveries.get(rid, []))
-            for rid, state in states.items()]
+    return _facts(states, events, deliveries)
+
+
+def _facts(states: dict[int, Reported], events: Iterator[tuple[int, list[Acted]]],
+           deliveries: dict[int, list[dict]]) -> Iterator[RequestFacts]:
+    unseen = dict(states)
+    for rid, mine in events:
+        yield RequestFacts(unseen.pop(rid), mine, deliveries.get(rid, []))
+    for rid, state in unseen.items():
+        yield RequestFacts(state, [], deliveries.get(rid, []))
 
 
 # Computing: pure functions of the flow and the facts.
 
 
-def build_report(flow: Flow, start: date, end: date, facts: Sequence[RequestFacts],
+def build_report(flow: Flow, start: date, end: date, facts: Iterable[RequestFacts],
                  calendar: Calendar, actions: Sequence[ActionStatus] = ()) -> Report:
+    """The report of these requests; `facts` is gone through once, one request at a time."""
     judging = Judging.of(flow)
     timed: dict[str, list[ActTime]] = {step_id: [] for step_id in judging.steps}  # by step
+    status: Counter[Status] = Counter()
+    channels: Counter[str] = Counter()
+    deliveries: Counter[str] = Counter()
+    returned = 0
     for f in facts:
+        status[f.state.status] += 1
+        returned += sum(1 for e in f.events if e.act == Act.RETURN)
         for act in act_times(calendar, f.events, judging):
             timed[act[0]].append(act)
-    status = Counter(f.state.status for f in facts)
+        channels.update(_channels(f))
+        for d in f.deliveries:
+            deliveries[d["status"]] += d["count"]
     return Report(
-        office=flow.office, title=flow.title, start=start, end=end, received=len(facts),
-        approved=status[Status.DONE], rejected=status[Status.REJECTED],
-        returned=sum(1 for f in facts for e in f.events if e.act == Act.RETURN),
+        office=flow.office, title=flow.title, start=start, end=end, received=status.total(),
+        approved=status[Status.DONE], rejected=status[Status.REJECTED], returned=returned,
         cancelled=status[Status.CANCELLED], still_open=status[Status.ACTIVE] + status[Status.RETURNED],
         steps=_step_stats(flow, timed), roles=_role_stats(flow, timed),
-        channels=_channels(facts), deliveries=_deliveries(facts), actions=list(actions),
+        channels=dict(sorted(channels.items(), key=lambda item: (-item[1], item[0]))),
+        deliveries={state: deliveries.pop(state, 0) for state in DELIVERY_STATES} | dict(deliveries),
+        actions=list(actions),
     )
 
 
@@ -315,26 +335,15 @@ def _role_stats(flow: Flow, timed: dict[str, list[ActTime]]) -> list[RoleStats]:
     ]
 
 
-def _channels(facts: Sequence[RequestFacts]) -> dict[str, int]:
-    """Published requests per channel: chosen channels, publish and evidence data, and the
-    platforms the bot's own deliveries went to."""
-    counts: Counter[str] = Counter()
-    for f in facts:
-        if not any(e.act == Act.PUBLISH for e in f.events):
-            continue
-        named = set(f.state.channels)
-        for e in f.events:
-            if e.act in (Act.PUBLISH, "evidence"):
-                named.update(e.data.get("channels", []))
-                named.update([e.data["channel"]] if e.data.get("channel") else [])
-        named.update(d["platform"] for d in f.deliveries if d["count"])
-        counts.update(named)
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-def _deliveries(facts: Sequence[RequestFacts]) -> dict[str, int]:
-    found: Counter[str] = Counter()
-    for f in facts:
-        for d in f.deliveries:
-            found[d["status"]] += d["count"]
-    return {state: found.pop(state, 0) for state in DELIVERY_STATES} | dict(found)
+def _channels(f: RequestFacts) -> set[str]:
+    """The channels a published request went out on (none if it was not published): chosen
+    channels, publish and evidence data, and the platforms the bot's own deliveries went to."""
+    if not any(e.act == Act.PUBLISH for e in f.events):
+        return set()
+    named = set(f.state.channels)
+    for e in f.events:
+        if e.act in (Act.PUBLISH, "evidence"):
+            named.update(e.data.get("channels", []))
+            named.update([e.data["channel"]] if e.data.get("channel") else [])
+    named.update(d["platform"] for d in f.deliveries if d["count"])
+    return named
