@@ -277,7 +277,9 @@ def _facts(states: dict[int, Reported], events: Iterator[tuple[int, list[Acted]]
            deliveries: dict[int, list[dict]]) -> Iterator[RequestFacts]:
     unseen = dict(states)
     for rid, mine in events:
-        yield RequestFacts(unseen.pop(rid), mine, deliveries.get(rid, []))
+        state = unseen.pop(rid, None)
+        if state is not None:  # None: no version row to read it from, so not a request reported
+            yield RequestFacts(state, mine, deliveries.get(rid, []))
     for rid, state in unseen.items():
         yield RequestFacts(state, [], deliveries.get(rid, []))
 
