@@ -32,7 +32,7 @@ from storage.repositories import Repos
 log = logging.getLogger(__name__)
 IDLE_SECONDS = 1.0
 PEOPLE_AT_ONCE = 32  # whose messages go out side by side; each person's own stay in order
-RUN_ROWS = 50  # rows of one chat sent in a row before it lets the other chats waiting go first
+RUN_ROWS = 50  # rows of one chat sent in a row, at most, before the other chats waiting go first
 ERROR_PAUSE = 1.0  # after a send failed unexpectedly, before that person's messages are tried again
 TRIES = 5  # unexpected failures of one row before it is given up
 FETCH = 500  # rows looked at per pass
@@ -153,17 +153,19 @@ class Notifier:
         queue = self._queues[key]
         try:
             while queue:
-                # the chat keeps its place while its rows go in a row (up to RUN_ROWS): its
-                # next row does not queue again behind every other chat's
+                # the rows waiting when the chat got its place go in a row (up to RUN_ROWS), not
+                # each queueing again behind every other chat's (a koordinator's cards, one per
+                # request); rows queued since then queue again, as another chat's would (kept,
+                # a person answering at once kept a place for a whole intake while 200 waited)
                 async with self._slots:
-                    await self._run(queue)
+                    await self._run(queue, min(len(queue), RUN_ROWS))
         finally:
             self._workers.pop(key, None)
             if not queue:
                 self._queues.pop(key, None)
 
-    async def _run(self, queue: deque[dict]) -> None:
-        for _ in range(RUN_ROWS):
+    async def _run(self, queue: deque[dict], rows: int) -> None:
+        for _ in range(rows):
             if not queue:
                 return
             row = queue[0]
