@@ -38,6 +38,7 @@ import time
 from bisect import bisect_right, insort
 from collections import deque
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -67,9 +68,11 @@ class Budget(Protocol):
         nothing. `chat_only`: the chat's own limits and pauses alone (not the overall ones)."""
         ...
 
-    async def take(self, chat: str, is_group: bool, count: int = 1, *, urgent: bool = False) -> float:
+    async def take(self, chat: str, is_group: bool, count: int = 1, *, urgent: bool = False,
+                   queued: float | None = None) -> float:
         """Wait for room for `count` messages to `chat` and count them as sent now; the moment
-        they were counted (give it to `answered` or `refused`)."""
+        they were counted (give it to `answered` or `refused`). `queued`: when the messages
+        were queued (time.monotonic(); None: now)."""
         ...
 
     async def answered(self, chat: str, is_group: bool, taken: float, count: int = 1) -> None:
@@ -82,6 +85,12 @@ class Budget(Protocol):
         """Telegram answered the messages counted at `taken` with a 429: they do not count,
         and the chat (or every chat) waits `retry_after` seconds. True if every chat waits."""
         ...
+
+
+# When the message being sent was queued (time.monotonic()), set by a sender that knows (the
+# Notifier: when the outbox row became due). A budget shared by several workers lets a message
+# queued earlier go before one queued later (bot/broadcast/shared.py); None: queued now.
+QUEUED_AT: ContextVar[float | None] = ContextVar("humas_queued_at", default=None)
 
 
 def is_group(chat: str | int) -> bool:
@@ -110,7 +119,10 @@ class Pacer:
         wait = self.wait(chat, is_group, count, chat_only=chat_only)
         return wait if chat_only else max(wait, self._bulk_next - self.now())
 
-    async def take(self, chat: str, is_group: bool, count: int = 1, *, urgent: bool = False) -> float:
+    async def take(self, chat: str, is_group: bool, count: int = 1, *, urgent: bool = False,
+                   queued: float | None = None) -> float:
+        # `queued` changes nothing here: no room is given ahead of time, so a message does not
+        # wait behind every one that asked before it (see bot/broadcast/shared.py)
         while True:
             own = self.wait(chat, is_group, count, urgent=urgent, chat_only=True)
             if own > 0:  # the chat's own limit or pause: nobody else is held up by this wait

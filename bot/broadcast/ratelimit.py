@@ -16,7 +16,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.broadcast.limits import Budget, is_group
+from bot.broadcast.limits import QUEUED_AT, Budget, is_group
 
 # Methods that put a message in a chat (or change one): Telegram counts them against its limits.
 COUNTED = ("send", "copyMessage", "forwardMessage", "edit")
@@ -48,8 +48,9 @@ class BudgetRateLimiter(BaseRateLimiter[int]):
         chat, group = str(chat), is_group(chat)
         count = len(data.get("media") or ()) or 1 if endpoint == "sendMediaGroup" else 1
         retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        queued = QUEUED_AT.get()  # set by the Notifier: when the outbox row became due
         for attempt in range(retries + 1):
-            taken = await self.budget.take(chat, group, count, urgent=True)
+            taken = await self.budget.take(chat, group, count, urgent=True, queued=queued)
             try:
                 result = await callback(*args, **kwargs)
             except RetryAfter as exc:

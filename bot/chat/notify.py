@@ -15,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from datetime import datetime
 from typing import Protocol
 
 from bot.app import App
+from bot.broadcast.limits import QUEUED_AT
 from bot.chat.approvals import Approvals, Decided
 from bot.chat.replies import Reply, from_payload
 from bot.waiting import rest
@@ -30,6 +32,7 @@ from storage.repositories import Repos
 log = logging.getLogger(__name__)
 IDLE_SECONDS = 1.0
 PEOPLE_AT_ONCE = 32  # whose messages go out side by side; each person's own stay in order
+RUN_ROWS = 50  # rows of one chat sent in a row, at most, before the other chats waiting go first
 ERROR_PAUSE = 1.0  # after a send failed unexpectedly, before that person's messages are tried again
 TRIES = 5  # unexpected failures of one row before it is given up
 FETCH = 500  # rows looked at per pass
@@ -150,26 +153,46 @@ class Notifier:
         queue = self._queues[key]
         try:
             while queue:
-                row = queue[0]
+                # the rows waiting when the chat got its place go in a row (up to RUN_ROWS), not
+                # each queueing again behind every other chat's (a koordinator's cards, one per
+                # request); rows queued since then queue again, as another chat's would (kept,
+                # a person answering at once kept a place for a whole intake while 200 waited)
                 async with self._slots:
-                    try:
-                        delivered = await self._deliver(row)
-                    except Exception:
-                        log.exception("sending outbox row %s failed", row["id"])
-                        delivered = await self._failed_unexpectedly(row)
-                if not delivered:  # told to wait: the rest keep their order for a later pass
-                    for later in queue:
-                        self._taken.discard(later["id"])
-                    queue.clear()
-                    break
-                queue.popleft()
-                self._taken.discard(row["id"])
-                self._recent.add(row["id"])
-                self._tries.pop(row["id"], None)
+                    await self._run(queue, min(len(queue), RUN_ROWS))
         finally:
             self._workers.pop(key, None)
             if not queue:
                 self._queues.pop(key, None)
+
+    async def _run(self, queue: deque[dict], rows: int) -> None:
+        for _ in range(rows):
+            if not queue:
+                return
+            row = queue[0]
+            token = QUEUED_AT.set(self._queued_at(row))
+            try:
+                delivered = await self._deliver(row)
+            except Exception:
+                log.exception("sending outbox row %s failed", row["id"])
+                delivered = await self._failed_unexpectedly(row)
+            finally:
+                QUEUED_AT.reset(token)
+            if not delivered:  # told to wait: the rest keep their order for a later pass
+                for later in queue:
+                    self._taken.discard(later["id"])
+                queue.clear()
+                return
+            queue.popleft()
+            self._taken.discard(row["id"])
+            self._recent.add(row["id"])
+            self._tries.pop(row["id"], None)
+
+    def _queued_at(self, row: dict) -> float:
+        """When the row became due, on this process's monotonic clock: with several workers the
+        budget lets the messages queued first go first (a role holder's cards waiting in a row
+        before the replies asked for since), bot/broadcast/shared.py."""
+        waited = (self.app.clock.now() - datetime.fromisoformat(row["due_at"])).total_seconds()
+        return time.monotonic() - max(0.0, waited)
 
     async def _failed_unexpectedly(self, row: dict) -> bool:
         """A network error, say: the row stays pending for a later pass, up to TRIES times."""

@@ -110,3 +110,29 @@ async def test_a_notice_done_while_the_outbox_is_read_is_not_sent_again(app, mon
     await notifier.drain()
     assert await pending_prompts(app) == 0
     assert len(platform.sends) == len(set(platform.sends)) == 6, "a notice went out twice"
+
+
+class OrderedPlatform(SlowPlatform):
+    """Records the order messages reached anyone, as (person, request code)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: list[tuple[str, str]] = []
+
+    async def send(self, external_id: str, reply: Reply, seed: str | None = None) -> dict:
+        result = await super().send(external_id, reply, seed)
+        self.order.append((external_id, self.received[external_id][-1]))
+        return result
+
+
+async def test_a_holders_prompts_waiting_together_go_one_after_another(app):
+    """Room for one person at a time, three holders with two prompts each waiting: each holder
+    gets both back to back, rather than each prompt queueing again behind everyone else's (with
+    200 requests a koordinator waited for every other person's message between two cards)."""
+    codes = await two_submissions(app)
+    platform = OrderedPlatform()
+    assert await Notifier(app, Approvals(app), {"telegram": platform}, at_once=1).drain() == 6
+    people = [person for person, _ in platform.order]
+    assert people == [people[0]] * 2 + [people[2]] * 2 + [people[4]] * 2, platform.order
+    assert set(people) == {str(user_id) for user_id in COORDINATORS}
+    assert platform.received == {str(user_id): codes for user_id in COORDINATORS}
