@@ -77,13 +77,19 @@ class Leases:
     async def renew(self, worker: str, until: str) -> int:
         """Every unfinished row (and broadcast) `worker` holds is its own until `until`; how many
         rows. Two statements, each atomic by itself (a broadcast's claim is renewed apart from
-        its rows')."""
+        its rows'). A row the worker's own update has locked right now is skipped, not waited
+        for: that transaction may be locking the same rows in another order (a deadlock, which
+        PostgreSQL breaks by failing the renewal), and the next renewal, seconds later and well
+        inside the lease, renews it."""
+        skip = self.dialect.skip_locked
         rows = await self.tx.all(
-            f"UPDATE outbox SET claimed_until = ? WHERE claimed_by = ? AND {OPEN} RETURNING id",
+            "UPDATE outbox SET claimed_until = ? WHERE id IN ("
+            f" SELECT id FROM outbox WHERE claimed_by = ? AND {OPEN}{skip}) RETURNING id",
             (until, worker),
         )
         await self.tx.execute(
-            "UPDATE broadcasts SET claimed_until = ? WHERE claimed_by = ? AND finished_at IS NULL",
+            "UPDATE broadcasts SET claimed_until = ? WHERE id IN ("
+            f" SELECT id FROM broadcasts WHERE claimed_by = ? AND finished_at IS NULL{skip})",
             (until, worker),
         )
         return len(rows)

@@ -121,6 +121,42 @@ async def test_claimed_rows_are_a_live_workers_own_and_a_dead_ones_are_taken_ove
         assert await Repos(tx).broadcasts.tally(broadcast_id) == {"pending": 8, "unknown": 2}
 
 
+async def test_renewing_claims_never_waits_for_the_workers_own_update_holding_some_of_them(app):
+    """The renewal runs on its own connection while the worker's updates lock rows it holds; had
+    it waited for them, the two could lock the same rows in opposite orders (a deadlock that
+    PostgreSQL breaks by failing one of them)."""
+    _, _, rows = await published(app, 6)
+    now = datetime.now(UTC)
+    async with app.db.statement() as tx:
+        await Leases(tx, app.db.dialect).deliveries(
+            app.worker_id, utc_text(now + timedelta(seconds=10)), utc_text(now),
+            utc_text(now + timedelta(days=1)), "telegram:", 6)
+    held, renewal = asyncio.Event(), asyncio.Event()
+
+    async def an_update_holding_two_rows() -> None:
+        async with app.db.transaction() as tx:
+            await tx.execute("UPDATE outbox SET updated_at = updated_at WHERE id IN (?, ?)", tuple(rows[:2]))
+            held.set()
+            await renewal.wait()
+
+    update = asyncio.create_task(an_update_holding_two_rows())
+    await held.wait()
+    try:
+        await asyncio.wait_for(app.lease.renew(), 5.0)
+    finally:
+        renewal.set()
+        await update
+    async with app.db.reading() as tx:
+        until = {row["id"]: row["claimed_until"] for row in await tx.all(
+            "SELECT id, claimed_until FROM outbox WHERE claimed_by = ?", (app.worker_id,))}
+    renewed = [row for row in rows if until[row] > utc_text(now + timedelta(seconds=10))]
+    assert renewed == rows[2:], "the rows nobody else held were renewed at once"
+    await app.lease.renew()  # the next renewal has the two the update held
+    async with app.db.reading() as tx:
+        assert await tx.scalar("SELECT COUNT(*) FROM outbox WHERE claimed_by = ? AND claimed_until > ?",
+                               (app.worker_id, utc_text(now + timedelta(seconds=10)))) == 6
+
+
 async def test_a_commit_in_one_worker_wakes_the_others_senders_even_after_its_connection_dropped(app, other):
     woken = asyncio.Event()
     other.db.watch_queue(woken.set, kinds=("notice",))
