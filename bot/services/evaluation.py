@@ -22,7 +22,8 @@ from bot.clock import Clock
 from bot.domain.engine import Event
 from bot.domain.flow import Flow, Kind, Step
 from bot.domain.worktime import Calendar
-from storage.db import Database, Tx, utc_text
+from storage.db import Database, Tx
+from storage.evaluation_repos import EvaluationRepo
 from storage.repositories import Repos
 
 FINDINGS, ACTIONS = "findings", "actions"
@@ -118,12 +119,8 @@ class Evaluations:
         async with self.db.transaction() as tx:
             repos = Repos(tx)
             await self._check_role(repos, person_id, step)
-            action_id = await tx.execute(
-                "INSERT INTO evaluation_actions (flow, period, step_id, text, owner_id, due_on, created_by,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (self.flow.name, period, step.id, text, owner_id, due_on.isoformat(), person_id,
-                 utc_text(now)),
-            )
+            action_id = await EvaluationRepo(tx).add_action(self.flow.name, period, step.id, text, owner_id,
+                                                            due_on, person_id, now)
             data = {"period": period, "action_id": action_id, "owner_id": owner_id,
                     "due_on": due_on.isoformat()}
             event = Event("action", step.id, None, person_id, step.role, now, text, data)
@@ -135,9 +132,8 @@ class Evaluations:
         """The owner (or a holder of the row's role) marks an action done; False if it was."""
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            repos = Repos(tx)
-            row = await tx.one("SELECT * FROM evaluation_actions WHERE id = ? AND flow = ?",
-                               (action_id, self.flow.name))
+            repos, actions = Repos(tx), EvaluationRepo(tx)
+            row = await actions.action(self.flow.name, action_id)
             if row is None:
                 raise UnknownAction(action_id)
             step = self.flow.step(row["step_id"])
@@ -145,9 +141,7 @@ class Evaluations:
                 await self._check_role(repos, person_id, step)
             if row["done_at"] is not None:
                 return False
-            await tx.execute(
-                "UPDATE evaluation_actions SET done_at = ?, done_by = ?, done_note = ? WHERE id = ?",
-                (utc_text(now), person_id, note, action_id))
+            await actions.mark_done(action_id, person_id, note, now)
             data = {"period": row["period"], "action_id": action_id}
             event = Event("action_done", step.id, None, person_id, step.role, now, note, data)
             await repos.audit.append(None, event, channel)
@@ -158,40 +152,26 @@ class Evaluations:
         if not self.calendar.works_on(today):
             return 0
         now = self.clock.now()
-        horizon = (today + timedelta(days=1)).isoformat()
         async with self.db.reading() as tx:
-            due = await tx.all(
-                "SELECT id, owner_id FROM evaluation_actions WHERE flow = ? AND done_at IS NULL"
-                " AND due_on <= ? AND (reminded_on IS NULL OR reminded_on < ?) ORDER BY id",
-                (self.flow.name, horizon, today.isoformat()),
-            )
+            due = await EvaluationRepo(tx).due_for_reminder(self.flow.name, today + timedelta(days=1), today)
         if not due:
             return 0
         async with self.db.transaction() as tx:
-            repos = Repos(tx)
+            repos, actions = Repos(tx), EvaluationRepo(tx)
             for row in due:
-                changed = await tx.all(
-                    "UPDATE evaluation_actions SET reminded_on = ? WHERE id = ? AND done_at IS NULL"
-                    " AND (reminded_on IS NULL OR reminded_on < ?) RETURNING id",
-                    (today.isoformat(), row["id"], today.isoformat()))
-                if changed:
+                if await actions.mark_reminded(row["id"], today):
                     await self._tell_owner(repos, row["id"], row["owner_id"], "action_reminder", now)
         return len(due)
 
     async def action(self, action_id: int) -> ActionStatus | None:
         async with self.db.reading() as tx:
-            rows = await _action_rows(tx, "a.id = ? AND a.flow = ?", (action_id, self.flow.name))
-        return _status(self.flow, rows[0], self.calendar.zone, date.max) if rows else None
+            row = await EvaluationRepo(tx).action(self.flow.name, action_id)
+        return _status(self.flow, row, self.calendar.zone, date.max) if row else None
 
     async def entries(self, period: str) -> list[dict]:
         """The procedure's record for one month's evaluation: findings, actions, completions."""
         async with self.db.reading() as tx:
-            rows = await tx.all(
-                "SELECT a.act, a.step_id, a.note, a.data, a.at, a.channel, p.name FROM audit_log a"
-                " LEFT JOIN people p ON p.id = a.actor_id"
-                " WHERE a.request_id IS NULL AND a.act IN ('evaluate', 'action', 'action_done')"
-                " ORDER BY a.id",
-            )
+            rows = await EvaluationRepo(tx).procedure_entries()
         found = []
         for row in rows:
             data = json.loads(row["data"])
@@ -206,8 +186,7 @@ class Evaluations:
                                  zone: ZoneInfo) -> list[ActionStatus]:
         """Actions from evaluations of months before `start` that were open when the period
         began (`low`): each done since, or still open (overdue if due by `end`). One query."""
-        rows = await _action_rows(tx, "a.flow = ? AND a.period < ? AND (a.done_at IS NULL OR a.done_at >= ?)",
-                                  (flow.name, period_of(start), utc_text(low)))
+        rows = await EvaluationRepo(tx).open_at(flow.name, period_of(start), low)
         return [_status(flow, row, zone, end) for row in rows]
 
     async def people(self) -> list[tuple[int, str]]:
@@ -242,12 +221,6 @@ class Evaluations:
         payload = {"kind": kind, "action_id": action_id, "code": "", "step_id": "", "role": "", "act": "",
                    "note": ""}
         await repos.outbox.add(None, "notice", owner_id, payload, now)
-
-
-async def _action_rows(tx: Tx, where: str, params: tuple) -> list:
-    return await tx.all(
-        "SELECT a.*, p.name AS owner_name FROM evaluation_actions a LEFT JOIN people p ON p.id = a.owner_id"
-        f" WHERE {where} ORDER BY a.id", params)
 
 
 def _status(flow: Flow, row, zone: ZoneInfo, until: date) -> ActionStatus:
