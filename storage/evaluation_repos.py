@@ -25,8 +25,7 @@ class EvaluationRepo:
 
     async def action(self, flow: str, action_id: int):
         """The action with its owner's name (`owner_name`), or None."""
-        rows = await self.tx.all(f"{_ACTIONS} WHERE a.id = ? AND a.flow = ?", (action_id, flow))
-        return rows[0] if rows else None
+        return await self.tx.one(f"{_ACTIONS} WHERE a.id = ? AND a.flow = ?", (action_id, flow))
 
     async def mark_done(self, action_id: int, person_id: int, note: str, now: datetime) -> None:
         await self.tx.execute(
