@@ -46,7 +46,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from bot.broadcast.limits import RTTS_KEPT, Limits, Pacer
-from storage.budget_repos import UNBOUNDED, SendSlots
+from storage.budget_repos import UNBOUNDED, SendSlots, token_key
 
 # Of each second left unused (28.6 of 30 messages a second): any second then holds the slots of
 # 1.05 s, so messages that arrive up to 50 ms later than the fastest still fit in 30. One later
@@ -204,6 +204,4 @@ def budget_for(db, token: str, limits: Limits) -> Pacer | SharedBudget:
     """The token's budget: in memory for one process (SQLite), in the database for several."""
     if not db.dialect.shared:
         return Pacer(limits)
-    from storage.budget_repos import token_key
-
     return SharedBudget(SendSlots(db.engine, token_key(token)), limits)
